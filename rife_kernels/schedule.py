@@ -1,0 +1,113 @@
+"""Which frames to synthesise between each pair, and how: chained midpoints or direct timesteps."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from rife_kernels.interpolator import FrameInterpolator
+
+MODES = ("chain", "direct")
+# Below this SSIM of 32x32 thumbnails two frames belong to different shots (RIFE's own threshold).
+SCENE_CUT_SSIM = 0.2
+# Mean absolute difference (in [0, 1] units) under which neighbours count as the same frame.
+STATIC_MAD = 0.5 / 255
+
+
+def check_exp(exp: int) -> int:
+    if not isinstance(exp, int) or isinstance(exp, bool) or not 1 <= exp <= 4:
+        raise ValueError(f"exp must be an integer from 1 to 4 (factor 2, 4, 8 or 16), got {exp!r}")
+    return exp
+
+
+def _gaussian_window(size: int, sigma: float, device, dtype) -> torch.Tensor:
+    coords = torch.arange(size, device=device, dtype=dtype) - (size - 1) / 2
+    g = torch.exp(-(coords**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :]).view(1, 1, size, size)
+
+
+def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor) -> torch.Tensor:
+    """SSIM per pair of 32x32 grey thumbnails, shape (B,)."""
+    def thumb(x):
+        grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]).float()
+        return F.interpolate(grey, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
+
+    a, b = thumb(img0), thumb(img1)
+    window = _gaussian_window(11, 1.5, a.device, a.dtype)
+    mu_a, mu_b = F.conv2d(a, window), F.conv2d(b, window)
+    var_a = F.conv2d(a * a, window) - mu_a**2
+    var_b = F.conv2d(b * b, window) - mu_b**2
+    cov = F.conv2d(a * b, window) - mu_a * mu_b
+    c1, c2 = 0.01**2, 0.03**2
+    ssim = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    return ssim.flatten(1).mean(1)
+
+
+def classify_pairs(img0: torch.Tensor, img1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boolean masks (B,): pairs that are the same frame, pairs that straddle a scene cut."""
+    static = (img0.float() - img1.float()).abs().flatten(1).mean(1) < STATIC_MAD
+    cut = (thumbnail_ssim(img0, img1) < SCENE_CUT_SSIM) & ~static
+    return static, cut
+
+
+def _in_batches(interp: FrameInterpolator, a, b, t, max_batch: int) -> torch.Tensor:
+    outs = []
+    for start in range(0, a.shape[0], max_batch):
+        stop = start + max_batch
+        outs.append(interp.interpolate(a[start:stop], b[start:stop], None if t is None else t[start:stop]))
+    return torch.cat(outs, 0)
+
+
+def _chain(interp, img0, img1, exp, max_batch) -> torch.Tensor:
+    frames = torch.stack([img0, img1], 1)  # (B, K, 3, H, W), K grows 2 -> 2^exp + 1
+    for _ in range(exp):
+        b, k = frames.shape[:2]
+        left = frames[:, :-1].reshape(b * (k - 1), *frames.shape[2:])
+        right = frames[:, 1:].reshape(b * (k - 1), *frames.shape[2:])
+        mids = _in_batches(interp, left, right, None, max_batch).to(frames.device).view(b, k - 1, *frames.shape[2:])
+        merged = torch.empty((b, 2 * k - 1, *frames.shape[2:]), dtype=frames.dtype, device=frames.device)
+        merged[:, 0::2], merged[:, 1::2] = frames, mids
+        frames = merged
+    return frames[:, 1:-1]
+
+
+def _direct(interp, img0, img1, exp, max_batch) -> torch.Tensor:
+    n = 2**exp
+    b = img0.shape[0]
+    steps = torch.arange(1, n, dtype=torch.float32) / n
+    a = img0.repeat_interleave(n - 1, 0)
+    c = img1.repeat_interleave(n - 1, 0)
+    t = steps.repeat(b)
+    return _in_batches(interp, a, c, t, max_batch).to(img0.device).view(b, n - 1, *img0.shape[1:])
+
+
+def inbetweens(
+    interp: FrameInterpolator,
+    img0: torch.Tensor,
+    img1: torch.Tensor,
+    exp: int,
+    mode: str = "chain",
+    max_batch: int = 4,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The 2^exp - 1 frames between each pair of (B, 3, H, W) frames.
+
+    Returns (frames (B, 2^exp - 1, 3, H, W), static mask (B,), scene-cut mask (B,)).
+    Static pairs repeat the first frame and scene-cut pairs repeat the nearer
+    frame; neither goes through the model.
+    """
+    check_exp(exp)
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "direct" and not interp.supports_timestep:
+        raise ValueError("direct mode needs a model with arbitrary timesteps (rife-4.25); use chain mode")
+    n = 2**exp
+    static, cut = classify_pairs(img0, img1)
+    out = torch.empty((img0.shape[0], n - 1, *img0.shape[1:]), dtype=torch.float32, device=img0.device)
+    nearer_first = torch.arange(1, n, device=img0.device) < n / 2
+    for i in torch.nonzero(static | cut).flatten().tolist():
+        out[i] = torch.where(nearer_first.view(-1, 1, 1, 1), img0[i].float(), img1[i].float())
+    moving = torch.nonzero(~(static | cut)).flatten()
+    if moving.numel():
+        run = _chain if mode == "chain" else _direct
+        out[moving] = run(interp, img0[moving].float(), img1[moving].float(), exp, max_batch).to(out.device)
+    return out, static, cut
