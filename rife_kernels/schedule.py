@@ -9,8 +9,9 @@ from rife_kernels.interpolator import FrameInterpolator
 MODES = ("chain", "direct")
 # Below this SSIM of 32x32 thumbnails two frames belong to different shots (RIFE's own threshold).
 SCENE_CUT_SSIM = 0.2
-# Mean absolute difference (in [0, 1] units) under which neighbours count as the same frame.
-STATIC_MAD = 0.5 / 255
+# Largest per-pixel difference (in [0, 1] units) at which neighbours count as the same frame.
+# A mean would be wrong here: a talking head moves only its lips, a few percent of the pixels.
+STATIC_MAX_DIFF = 2 / 255
 
 
 def check_exp(exp: int) -> int:
@@ -45,7 +46,7 @@ def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor) -> torch.Tensor:
 
 def classify_pairs(img0: torch.Tensor, img1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Boolean masks (B,): pairs that are the same frame, pairs that straddle a scene cut."""
-    static = (img0.float() - img1.float()).abs().flatten(1).mean(1) < STATIC_MAD
+    static = (img0.float() - img1.float()).abs().flatten(1).amax(1) <= STATIC_MAX_DIFF
     cut = (thumbnail_ssim(img0, img1) < SCENE_CUT_SSIM) & ~static
     return static, cut
 

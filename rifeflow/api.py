@@ -1,0 +1,150 @@
+"""The Python API: interpolate a video file or an image pair."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from rife_kernels import model_spec
+from rifeflow.engine import PairStats, check_options, interpolate_stream, load_interpolator, to_arrays, to_tensor
+from rifeflow.errors import OptionError, VideoError
+from rifeflow.threads import BackgroundSink, prefetch
+from rifeflow.video_read import decode_frames, probe_video
+from rifeflow.video_write import VideoWriter, container_for
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class InterpolationResult:
+    input_path: str
+    output_path: str
+    frames_in: int
+    frames_out: int
+    fps_in: str
+    fps_out: str
+    seconds: float
+    vfr: bool
+    audio_streams: int
+    scene_cuts: int
+    static_pairs: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _model_options(model: str, scale: float, exp: int, mode: str) -> None:
+    try:
+        spec = model_spec(model)
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
+    check_options(exp, scale, mode, spec.supports_timestep)
+
+
+def interpolate_video(
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    exp: int = 1,
+    *,
+    model: str = "rife-hdv3",
+    weights: Optional[str] = None,
+    scale: float = 1.0,
+    fp16: bool = False,
+    tta: bool = False,
+    mode: str = "chain",
+    batch_size: int = 4,
+    crf: int = 16,
+    preset: str = "medium",
+    eight_bit: bool = False,
+    device: Optional[str] = None,
+    progress: Optional[ProgressCallback] = None,
+) -> InterpolationResult:
+    """Write `input_path` at 2^exp times its frame rate to `output_path`, audio carried over.
+
+    `progress(frames_done, frames_total)` is called as output frames are written.
+    """
+    started = time.perf_counter()
+    input_path, output_path = os.fspath(input_path), os.fspath(output_path)
+    _model_options(model, scale, exp, mode)
+    container_for(output_path)
+    if os.path.abspath(input_path) == os.path.abspath(output_path):
+        raise OptionError(f"{output_path}: output would overwrite the input")
+    probe = probe_video(input_path)
+    interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
+    bit_depth = 8 if eight_bit or probe.bit_depth <= 8 else 16
+    rate_out = probe.rate * 2**exp
+    total = probe.frames * 2**exp
+    writer = VideoWriter(output_path, probe, rate_out, bit_depth=bit_depth, crf=crf, preset=preset)
+    stats = PairStats()
+    try:
+        sink = BackgroundSink(writer.write, depth=16)
+        frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
+        for done, frame in enumerate(interpolate_stream(interp, frames, exp, mode, batch_size, stats), 1):
+            sink.put(frame)
+            if progress is not None:
+                progress(done, total)
+        sink.close()
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return InterpolationResult(
+        input_path=input_path, output_path=output_path, frames_in=probe.frames, frames_out=writer.count,
+        fps_in=probe.fps, fps_out=str(rate_out), seconds=time.perf_counter() - started, vfr=probe.vfr,
+        audio_streams=len(probe.audio), scene_cuts=stats.scene_cuts, static_pairs=stats.static,
+    )
+
+
+def _as_rgb(image, name: str) -> np.ndarray:
+    if isinstance(image, np.ndarray):
+        array = image
+    else:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(image) as img:
+                array = np.asarray(img.convert("RGB"))
+        except (UnidentifiedImageError, OSError) as exc:
+            raise VideoError(str(image), f"not a readable image ({exc})") from exc
+    if array.ndim != 3 or array.shape[2] != 3 or array.dtype not in (np.uint8, np.uint16):
+        raise VideoError(name, f"expected an (H, W, 3) uint8 or uint16 image, got {array.shape} {array.dtype}")
+    return array
+
+
+def interpolate_images(img0, img1, exp: int = 1, *, model: str = "rife-hdv3", weights: Optional[str] = None,
+                       scale: float = 1.0, fp16: bool = False, tta: bool = False, mode: str = "chain",
+                       device: Optional[str] = None) -> list[np.ndarray]:
+    """The 2^exp - 1 frames between two images (paths or (H, W, 3) arrays), in time order."""
+    _model_options(model, scale, exp, mode)
+    a, b = _as_rgb(img0, "img0"), _as_rgb(img1, "img1")
+    if a.shape != b.shape:
+        raise VideoError(str(img1) if not isinstance(img1, np.ndarray) else "img1",
+                         f"size {a.shape[1]}x{a.shape[0]} and {b.shape[1]}x{b.shape[0]} differ")
+    interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
+    from rife_kernels import inbetweens
+
+    tensors = to_tensor([a, b], interp.device)
+    mids, _, _ = inbetweens(interp, tensors[:1], tensors[1:], exp, mode)
+    return list(to_arrays(mids[0], a.dtype))
+
+
+def main_interpolate(input_video_path, output_dir_path, exp: int = 1, use_fp16: bool = True) -> str:
+    """LatentSync's integration point: write `<stem>_<factor>x.mp4` into `output_dir_path`, return its path.
+
+    fp16 falls back to fp32 (with a log line) where there is no GPU.
+    """
+    stem = os.path.splitext(os.path.basename(os.fspath(input_video_path)))[0]
+    os.makedirs(output_dir_path, exist_ok=True)
+    output = os.path.join(os.fspath(output_dir_path), f"{stem}_{2**exp}x.mp4")
+    return interpolate_video(input_video_path, output, exp=exp, fp16=use_fp16).output_path
+
+
+def fraction(text: str) -> Fraction:
+    return Fraction(text)

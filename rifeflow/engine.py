@@ -1,0 +1,115 @@
+"""The interpolation loop: RGB frames in, RGB frames out at 2^exp times the rate.
+
+Plain functions over numpy frames and a FrameInterpolator; no files, no Prefect.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+
+from rife_kernels import FrameInterpolator, check_exp, check_scale, inbetweens
+from rifeflow.errors import OptionError
+from rifeflow.weights import ResolvedWeights, build_model, pick_device, resolve_weights
+
+log = logging.getLogger(__name__)
+
+MODEL_LOADS = {"count": 0}
+
+
+@dataclass
+class PairStats:
+    pairs: int = 0
+    static: int = 0
+    scene_cuts: int = 0
+    cut_indices: list[int] = field(default_factory=list)
+
+
+def check_options(exp: int, scale: float, mode: str, model_supports_timestep: bool) -> None:
+    try:
+        check_exp(exp)
+        check_scale(scale)
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
+    if mode not in ("chain", "direct"):
+        raise OptionError(f"mode must be chain or direct, got {mode!r}")
+    if mode == "direct" and not model_supports_timestep:
+        raise OptionError("direct mode needs a model with arbitrary timesteps (--model rife-4.25); use --mode chain")
+
+
+@functools.lru_cache(maxsize=4)
+def load_interpolator(model: str, weights: str | None, device: str | None, scale: float,
+                      fp16: bool, tta: bool) -> tuple[FrameInterpolator, ResolvedWeights]:
+    """One model per process and option set: Dask workers call this for every chunk."""
+    resolved = resolve_weights(model, weights)
+    dev = pick_device(device)
+    if fp16 and dev.type != "cuda":
+        log.info("fp16 requested but running on %s: using fp32", dev.type)
+    MODEL_LOADS["count"] += 1
+    return FrameInterpolator(build_model(resolved), dev, scale=scale, fp16=fp16, tta=tta), resolved
+
+
+def configure_threads(workers: int = 1) -> int:
+    """Give torch its share of the cores so that workers x threads equals the core count."""
+    threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    torch.set_num_threads(threads)
+    return threads
+
+
+def to_tensor(frames: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    """(H, W, 3) uint8/uint16 frames -> (B, 3, H, W) float in [0, 1]."""
+    peak = 65535.0 if frames[0].dtype == np.uint16 else 255.0
+    stacked = torch.from_numpy(np.stack(frames)).to(device)
+    return stacked.permute(0, 3, 1, 2).float().div_(peak)
+
+
+def to_arrays(frames: torch.Tensor, dtype: np.dtype) -> np.ndarray:
+    """(..., 3, H, W) float in [0, 1] -> (..., H, W, 3) uint8/uint16, rounded."""
+    peak = 65535.0 if dtype == np.uint16 else 255.0
+    scaled = frames.mul(peak).round_().clamp_(0, peak).movedim(-3, -1).cpu().numpy()
+    return scaled.astype(dtype)
+
+
+def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], exp: int, mode: str = "chain",
+                       batch_size: int = 4, stats: PairStats | None = None,
+                       hold_last: bool = True) -> Iterator[np.ndarray]:
+    """Each input frame followed by its 2^exp - 1 in-betweens; the last frame is held 2^exp times.
+
+    With hold_last False the last frame is emitted once (for chunks that end on an overlap frame).
+    """
+    stats = stats if stats is not None else PairStats()
+    n = 2**exp
+    pending: list[np.ndarray] = []
+    last = None
+    for frame in frames:
+        pending.append(frame)
+        if len(pending) == batch_size + 1:
+            yield from _emit_batch(interp, pending, exp, mode, batch_size, stats)
+            pending = pending[-1:]
+        last = frame
+    if last is None:
+        return
+    if len(pending) > 1:
+        yield from _emit_batch(interp, pending, exp, mode, batch_size, stats)
+    for _ in range(n if hold_last else 1):
+        yield last
+
+
+def _emit_batch(interp, frames, exp, mode, batch_size, stats) -> Iterator[np.ndarray]:
+    """Frames[:-1], each followed by the in-betweens towards its successor."""
+    tensors = to_tensor(frames, interp.device)
+    mids, static, cut = inbetweens(interp, tensors[:-1], tensors[1:], exp, mode, max_batch=batch_size)
+    mids = to_arrays(mids, frames[0].dtype)
+    for i, frame in enumerate(frames[:-1]):
+        if bool(cut[i]):
+            stats.cut_indices.append(stats.pairs + i)
+        yield frame
+        yield from mids[i]
+    stats.pairs += len(frames) - 1
+    stats.static += int(static.sum())
+    stats.scene_cuts += int(cut.sum())

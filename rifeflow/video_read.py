@@ -1,0 +1,131 @@
+"""Reading video with PyAV: probe a file, then decode its frames to RGB on a constant-rate timeline."""
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from typing import Iterator
+
+import av
+import numpy as np
+
+from manifests.planning import constant_rate_slots
+from manifests.records import AudioStreamInfo, VideoProbe
+from rifeflow.errors import VideoError
+
+
+def _open(path: str) -> av.container.InputContainer:
+    if not os.path.exists(path):
+        raise VideoError(path, "file does not exist")
+    if os.path.isdir(path):
+        raise VideoError(path, "is a directory, not a video file")
+    if os.path.getsize(path) == 0:
+        raise VideoError(path, "empty file")
+    try:
+        return av.open(path, metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise VideoError(path, f"not a video FFmpeg can read ({exc.strerror or exc})") from exc
+
+
+def _bit_depth(stream) -> int:
+    fmt = stream.codec_context.format
+    return max((c.bits for c in fmt.components), default=8) if fmt else 8
+
+
+def _audio_info(path: str) -> list[AudioStreamInfo]:
+    infos = []
+    with av.open(path, metadata_errors="ignore") as container:
+        streams = list(container.streams.audio)
+        stats = {s.index: [None, None, 0] for s in streams}  # first pts, end pts, packets
+        if streams:
+            for packet in container.demux(*streams):
+                if packet.pts is None or packet.dts is None:
+                    continue
+                first, end, count = stats[packet.stream.index]
+                pend = packet.pts + (packet.duration or 0)
+                stats[packet.stream.index] = [packet.pts if first is None else min(first, packet.pts), pend if end is None else max(end, pend), count + 1]
+        for s in streams:
+            first, end, count = stats[s.index]
+            tb = float(s.time_base)
+            infos.append(AudioStreamInfo(
+                index=s.index, codec=s.codec_context.name, sample_rate=s.codec_context.sample_rate or 0,
+                channels=s.codec_context.channels or 0, start_time=(first or 0) * tb,
+                duration=None if first is None else (end - first) * tb, packets=count,
+            ))
+    return infos
+
+
+def _frame_times(path: str, container, stream) -> list[float]:
+    tb = float(stream.time_base)
+    times: list[float] = []
+    try:
+        for frame in container.decode(stream):
+            times.append(frame.pts * tb if frame.pts is not None else (times[-1] if times else 0.0))
+    except av.FFmpegError as exc:
+        raise VideoError(path, f"damaged or truncated: decoding failed after {len(times)} frames ({exc.strerror or exc})") from exc
+    if not times:
+        raise VideoError(path, "the video stream has no decodable frames")
+    if stream.frames and len(times) + 1 < stream.frames:
+        raise VideoError(path, f"truncated: {len(times)} of {stream.frames} frames could be decoded")
+    return times
+
+
+def probe_video(path: str) -> VideoProbe:
+    """Everything about `path` the interpolation needs; raises VideoError for anything unusable."""
+    path = os.fspath(path)
+    with _open(path) as container:
+        if not container.streams.video:
+            kinds = ", ".join(sorted({s.type for s in container.streams})) or "no streams"
+            raise VideoError(path, f"no video stream (found: {kinds})")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        cc = stream.codec_context
+        rate = Fraction(stream.guessed_rate or stream.average_rate or 25).limit_denominator(1_000_000)
+        if rate <= 0:
+            raise VideoError(path, "the video stream has no frame rate")
+        info = dict(
+            container=container.format.name, codec=cc.name, width=cc.width, height=cc.height,
+            pix_fmt=cc.format.name if cc.format else "unknown", bit_depth=_bit_depth(stream),
+            colorspace=int(cc.colorspace), color_range=int(cc.color_range),
+            color_primaries=int(cc.color_primaries), color_trc=int(cc.color_trc),
+            video_stream_index=stream.index, video_streams=len(container.streams.video),
+        )
+        times = _frame_times(path, container, stream)
+    slots = constant_rate_slots(times, rate)
+    frames = len(slots) if slots is not None else len(times)
+    return VideoProbe(
+        source=path, fps=str(rate), frames_decoded=len(times), frames=frames, start_time=times[0],
+        duration=frames / float(rate), vfr=slots is not None, audio=_audio_info(path),
+        slot_sources=slots, **info,
+    )
+
+
+def rgb_format(bit_depth: int) -> str:
+    return "rgb48le" if bit_depth > 8 else "rgb24"
+
+
+def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+    """RGB frames (H, W, 3) uint8 (or uint16 when bit_depth > 8) on the constant-rate timeline.
+
+    Yields timeline frames start..stop-1; colour conversion follows the stream's own matrix and range.
+    """
+    stop = probe.frames if stop is None else min(stop, probe.frames)
+    fmt = rgb_format(bit_depth)
+    slots = probe.slot_sources
+    with _open(probe.source) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        wanted = iter(range(start, stop))
+        slot = next(wanted, None)
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                if slot is None:
+                    return
+                source = slot if slots is None else slots[slot]
+                if index < source:
+                    continue
+                array = frame.to_ndarray(format=fmt)
+                while slot is not None and (slot if slots is None else slots[slot]) == index:
+                    yield array
+                    slot = next(wanted, None)
+        except av.FFmpegError as exc:
+            raise VideoError(probe.source, f"decoding failed ({exc.strerror or exc})") from exc
