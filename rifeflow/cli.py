@@ -1,0 +1,133 @@
+"""The `rifeflow` command."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from rife_kernels import DEFAULT_MODEL, MODELS, SCALES
+
+log = logging.getLogger("rifeflow")
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--exp", type=int, default=1, help="interpolation factor 2^exp, exp from 1 to 4 (default 1: 2x)")
+    p.add_argument("--scale", type=float, default=1.0, help=f"flow scale, one of {', '.join(map(str, SCALES))}; 0.5 for 4K")
+    p.add_argument("--fp16", action="store_true", help="half precision (GPU only; ignored on CPU)")
+    p.add_argument("--tta", action="store_true", help="test-time augmentation: average with the flipped pair")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS), help="IFNet weights to use")
+    p.add_argument("--weights", default=None, help="own weights file: local path or fsspec URL (s3://...)")
+    p.add_argument("--mode", default="chain", choices=("chain", "direct"),
+                   help="chain: repeated 2x passes (best quality); direct: all timesteps at once (rife-4.25)")
+    p.add_argument("--device", default=None, help="torch device (default: cuda when present, else cpu)")
+
+
+def _cmd_interpolate(args) -> int:
+    from rifeflow.api import interpolate_video
+    from rifeflow.progress import TerminalProgress
+
+    result = interpolate_video(
+        args.input, args.output, exp=args.exp, model=args.model, weights=args.weights, scale=args.scale,
+        fp16=args.fp16, tta=args.tta, mode=args.mode, batch_size=args.batch, crf=args.crf,
+        preset=args.preset, eight_bit=args.eight_bit, device=args.device,
+        progress=TerminalProgress(os.path.basename(args.input)),
+    )
+    print(f"{result.output_path}: {result.frames_in} -> {result.frames_out} frames, {result.fps_in} -> "
+          f"{result.fps_out} fps, {result.audio_streams} audio stream(s), {result.seconds:.1f} s")
+    return 0
+
+
+def _cmd_images(args) -> int:
+    from PIL import Image
+
+    from rifeflow.api import interpolate_images
+
+    frames = interpolate_images(args.img0, args.img1, args.exp, model=args.model, weights=args.weights,
+                                scale=args.scale, fp16=args.fp16, tta=args.tta, mode=args.mode, device=args.device)
+    os.makedirs(args.outdir, exist_ok=True)
+    width = len(str(len(frames) + 1))
+    for i, frame in enumerate(frames, 1):
+        path = os.path.join(args.outdir, f"frame_{i:0{width}d}.png")
+        Image.fromarray(frame).save(path)
+        print(path)
+    return 0
+
+
+def _cmd_fetch_weights(args) -> int:
+    from rifeflow.weights import resolve_weights
+
+    for name in args.models or [DEFAULT_MODEL]:
+        resolved = resolve_weights(name)
+        print(f"{name}: {resolved.path} sha256 {resolved.sha256}")
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from rifeflow.sample import make_sample_clip
+
+    print(make_sample_clip(args.output, seconds=args.seconds, size=args.size))
+    return 0
+
+
+def _commands_for_pipeline(sub) -> None:
+    from rifeflow import cli_pipeline
+
+    cli_pipeline.add_commands(sub)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rifeflow", description="RIFE frame interpolation for videos and catalogs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("interpolate", help="one video in, the same video at 2^exp times the frame rate out")
+    p.add_argument("input", help="input video (MP4, MOV, MKV, AVI, WebM, ...)")
+    p.add_argument("output", help="output file (.mp4, .mov or .mkv)")
+    _model_args(p)
+    p.add_argument("--batch", type=int, default=4, help="frame pairs per forward pass")
+    p.add_argument("--crf", type=int, default=16, help="x264 quality, lower is better (default 16)")
+    p.add_argument("--preset", default="medium", help="x264 preset (default medium)")
+    p.add_argument("--8bit", dest="eight_bit", action="store_true", help="write 8-bit output for 10-bit input")
+    p.set_defaults(func=_cmd_interpolate)
+
+    p = sub.add_parser("interpolate-images", help="the 2^exp - 1 frames between two images, as PNGs")
+    p.add_argument("img0")
+    p.add_argument("img1")
+    p.add_argument("outdir")
+    _model_args(p)
+    p.set_defaults(func=_cmd_images)
+
+    p = sub.add_parser("fetch-weights", help="download and verify released weights into the cache")
+    p.add_argument("models", nargs="*", help=f"models among {', '.join(sorted(MODELS))} (default: {DEFAULT_MODEL})")
+    p.set_defaults(func=_cmd_fetch_weights)
+
+    p = sub.add_parser("sample", help="write a synthetic sample clip (moving shapes and a tone)")
+    p.add_argument("output")
+    p.add_argument("--seconds", type=float, default=2.0)
+    p.add_argument("--size", type=int, default=256)
+    p.set_defaults(func=_cmd_sample)
+
+    _commands_for_pipeline(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rifeflow.errors import RifeflowError
+    from rifeflow.weights import WeightsError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (RifeflowError, WeightsError, FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"rifeflow: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rifeflow: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
