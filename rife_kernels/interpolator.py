@@ -79,10 +79,12 @@ class FrameInterpolator:
         if timestep is not None:
             timestep = torch.as_tensor(timestep, dtype=self.dtype, device=self.device).reshape(-1)
             timestep = timestep.expand(img0.shape[0]) if timestep.numel() == 1 else timestep
-        height, width = img0.shape[2], img0.shape[3]
-        a, b = self._prepare(img0), self._prepare(img1)
-        out = self._run(a, b, timestep)
+        out = self._padded_run(img0, img1, timestep)
         if self.tta:
-            flipped = self._run(a.flip(2, 3), b.flip(2, 3), timestep).flip(2, 3)
-            out = (out + flipped) / 2
-        return out[:, :, :height, :width].float().clamp_(0.0, 1.0)
+            out = (out + self._padded_run(img0.flip(2, 3), img1.flip(2, 3), timestep).flip(2, 3)) / 2
+        return out.float().clamp_(0.0, 1.0)
+
+    def _padded_run(self, img0: torch.Tensor, img1: torch.Tensor, timestep) -> torch.Tensor:
+        height, width = img0.shape[2], img0.shape[3]
+        out = self._run(self._prepare(img0), self._prepare(img1), timestep)
+        return out[:, :, :height, :width]
