@@ -45,10 +45,11 @@ class FlowBlock(nn.Module):
         self.conv1 = _head(width, 4)
         self.conv2 = _head(width, 1)
 
-    def forward(self, x: torch.Tensor, flow: torch.Tensor, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _resize(x, 1.0 / scale)
-        flow = _resize(flow, 1.0 / scale) / scale
-        feat = self.conv0(torch.cat((x, flow), 1))
+    def forward(self, inputs: tuple[torch.Tensor, ...], flow: torch.Tensor, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+        # Resizing per input and concatenating at the coarse size equals resizing the
+        # concatenation (bilinear works per channel) and skips a full-size copy.
+        small = [_resize(x, 1.0 / scale) for x in inputs]
+        feat = self.conv0(torch.cat((*small, _resize(flow, 1.0 / scale) / scale), 1))
         for i in range(4):
             feat = getattr(self, f"convblock{i}")(feat) + feat
         flow = _resize(self.conv1(feat), scale) * scale
@@ -83,8 +84,8 @@ class IFNetHDv3(nn.Module):
         warped0, warped1 = img0, img1
         for block, level in zip((self.block0, self.block1, self.block2), (4, 2, 1)):
             level_scale = level / scale
-            f_fwd, m_fwd = block(torch.cat((warped0, warped1, mask), 1), flow, level_scale)
-            f_bwd, m_bwd = block(torch.cat((warped1, warped0, -mask), 1), _swap_directions(flow), level_scale)
+            f_fwd, m_fwd = block((warped0, warped1, mask), flow, level_scale)
+            f_bwd, m_bwd = block((warped1, warped0, -mask), _swap_directions(flow), level_scale)
             flow = flow + (f_fwd + _swap_directions(f_bwd)) / 2
             mask = mask + (m_fwd - m_bwd) / 2
             warped0 = warp(img0, flow[:, :2], grid)

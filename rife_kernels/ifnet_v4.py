@@ -58,10 +58,12 @@ class FlowBlock(nn.Module):
         self.convblock = nn.Sequential(*[ResidualConv(width) for _ in range(8)])
         self.lastconv = nn.Sequential(nn.ConvTranspose2d(width, 4 * 13, 4, 2, 1), nn.PixelShuffle(2))
 
-    def forward(self, x: torch.Tensor, flow: torch.Tensor | None, scale: float):
-        x = _resize(x, 1.0 / scale)
+    def forward(self, inputs: tuple[torch.Tensor, ...], flow: torch.Tensor | None, scale: float):
+        # Resize each input, then concatenate at the coarse size (same result, no full-size copy).
+        small = [_resize(x, 1.0 / scale) for x in inputs]
         if flow is not None:
-            x = torch.cat((x, _resize(flow, 1.0 / scale) / scale), 1)
+            small.append(_resize(flow, 1.0 / scale) / scale)
+        x = torch.cat(small, 1)
         out = _resize(self.lastconv(self.convblock(self.conv0(x))), scale)
         return out[:, :4] * scale, out[:, 4:5], out[:, 5:]
 
@@ -99,13 +101,11 @@ class IFNetV4(nn.Module):
         feat0, feat1 = self.encode(img0), self.encode(img1)
         blocks = (self.block0, self.block1, self.block2, self.block3, self.block4)
         levels = (16, 8, 4, 2, 1)
-        flow, mask, context = blocks[0](torch.cat((img0, img1, feat0, feat1, t_map), 1), None, levels[0] / scale)
+        flow, mask, context = blocks[0]((img0, img1, feat0, feat1, t_map), None, levels[0] / scale)
         warped0 = warp(img0, flow[:, :2], grid)
         warped1 = warp(img1, flow[:, 2:4], grid)
         for block, level in zip(blocks[1:], levels[1:]):
-            inputs = torch.cat(
-                (warped0, warped1, warp(feat0, flow[:, :2], grid), warp(feat1, flow[:, 2:4], grid), t_map, mask, context), 1
-            )
+            inputs = (warped0, warped1, warp(feat0, flow[:, :2], grid), warp(feat1, flow[:, 2:4], grid), t_map, mask, context)
             delta, mask, context = block(inputs, flow, level / scale)
             flow = flow + delta
             warped0 = warp(img0, flow[:, :2], grid)

@@ -1,0 +1,74 @@
+"""Chained and direct schedules, scene cuts and static pairs, on real frames."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rife_kernels import classify_pairs, inbetweens
+from tests.helpers import load_rgb, to_batch
+
+
+class CountingInterpolator:
+    """The real interpolator, with a count of the pairs it was asked for."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.pairs = 0
+        self.supports_timestep = inner.supports_timestep
+
+    def interpolate(self, img0, img1, timestep=None):
+        self.pairs += img0.shape[0]
+        return self.inner.interpolate(img0, img1, timestep)
+
+
+@pytest.fixture(scope="module")
+def pair(triplets):
+    folder = triplets / "ucf101" / "03"
+    return to_batch(load_rgb(folder / "frame_00.png")), to_batch(load_rgb(folder / "frame_02.png"))
+
+
+@pytest.fixture(scope="module")
+def other_shot(triplets):
+    return to_batch(load_rgb(triplets / "ucf101" / "07" / "frame_00.png"))
+
+
+@pytest.mark.parametrize("exp", [1, 2, 3, 4])
+def test_chain_makes_2_to_the_exp_minus_one_frames_with_one_pass_per_midpoint(hdv3, pair, exp):
+    counter = CountingInterpolator(hdv3)
+    mids, static, cut = inbetweens(counter, *pair, exp=exp, max_batch=8)
+    assert mids.shape == (1, 2**exp - 1, 3, *pair[0].shape[2:])
+    assert counter.pairs == 2**exp - 1
+    assert not static.any() and not cut.any()
+
+
+def test_chain_midpoint_is_the_plain_model_output(hdv3, pair):
+    mids, _, _ = inbetweens(hdv3, *pair, exp=2)
+    mid = hdv3.interpolate(*pair)
+    assert torch.allclose(mids[0, 1], mid, atol=1e-4)
+    assert torch.allclose(mids[0, 0], hdv3.interpolate(pair[0], mid), atol=1e-4)
+
+
+def test_direct_uses_timesteps_and_agrees_with_chain_at_the_middle(v425, pair):
+    direct, _, _ = inbetweens(v425, *pair, exp=2, mode="direct")
+    chain, _, _ = inbetweens(v425, *pair, exp=2, mode="chain")
+    assert torch.allclose(direct[0, 1], chain[0, 1], atol=1e-5)
+    assert torch.allclose(direct[0, 0], v425.interpolate(*pair, timestep=0.25), atol=1e-4)
+    # Frames move monotonically from img0 to img1.
+    dist0 = [(direct[0, i] - pair[0][0]).abs().mean().item() for i in range(3)]
+    assert dist0 == sorted(dist0)
+
+
+def test_scene_cut_repeats_the_nearer_frame_without_the_model(hdv3, pair, other_shot):
+    counter = CountingInterpolator(hdv3)
+    img0 = torch.cat([pair[0], pair[0]])
+    img1 = torch.cat([pair[1], other_shot])
+    mids, static, cut = inbetweens(counter, img0, img1, exp=2)
+    assert cut.tolist() == [False, True] and not static.any()
+    assert counter.pairs == 3  # only the first pair's three frames
+    assert torch.equal(mids[1, 0], img0[1]) and torch.equal(mids[1, 1], img1[1]) and torch.equal(mids[1, 2], img1[1])
+
+
+def test_classify_pairs_on_real_frames(pair, other_shot):
+    static, cut = classify_pairs(torch.cat([pair[0], pair[0], pair[0]]), torch.cat([pair[0], pair[1], other_shot]))
+    assert static.tolist() == [True, False, False]
+    assert cut.tolist() == [False, False, True]
