@@ -123,7 +123,7 @@ def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: i
                 source = slot if slots is None else slots[slot]
                 if index < source:
                     continue
-                array = frame.to_ndarray(format=fmt)
+                array = frame.to_ndarray(format=fmt)  # follows the frame's own matrix and range
                 while slot is not None and (slot if slots is None else slots[slot]) == index:
                     yield array
                     slot = next(wanted, None)

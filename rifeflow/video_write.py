@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from av.video.reformatter import Interpolation
 
 from manifests.records import VideoProbe
 from rifeflow.errors import OptionError, VideoError
@@ -25,6 +26,8 @@ COPYABLE_AUDIO = {
 # swscale's matrices by the stream's AVColorSpace value; unknown ones decode as BT.601.
 _MATRIX = {1: "itu709", 4: "fcc", 5: "itu601", 6: "smpte170m", 7: "smpte240m", 9: "bt2020", 10: "bt2020"}
 AUDIO_LEAD_SECONDS = 0.5
+# swscale's default RGB->YUV path rounds with a bias of about a level; accurate rounding removes it.
+RGB_TO_YUV = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
 
 
 def container_for(path: str) -> str:
@@ -32,6 +35,14 @@ def container_for(path: str) -> str:
     if ext not in CONTAINERS:
         raise OptionError(f"{path}: unsupported output extension {ext or '(none)'}; use one of {', '.join(CONTAINERS)}")
     return CONTAINERS[ext]
+
+
+def _named_layout(cc) -> str:
+    """A channel layout the AAC encoder accepts ("1 channels" from an AVI is not one)."""
+    name = cc.layout.name if cc.layout else ""
+    if name and "channels" not in name:
+        return name
+    return {1: "mono", 2: "stereo", 6: "5.1"}.get(cc.channels or 2, "stereo")
 
 
 class AudioCarrier:
@@ -47,9 +58,11 @@ class AudioCarrier:
                 self.routes[stream.index] = (output.add_stream_from_template(stream), None)
             else:
                 log.info("re-encoding audio stream %d (%s) to AAC for %s", stream.index, stream.codec_context.name, fmt)
-                out = output.add_stream("aac", rate=stream.codec_context.sample_rate)
-                out.layout = stream.codec_context.layout
-                resampler = av.AudioResampler(format="fltp", layout=stream.codec_context.layout, rate=stream.codec_context.sample_rate)
+                cc = stream.codec_context
+                layout = _named_layout(cc)
+                out = output.add_stream("aac", rate=cc.sample_rate)
+                out.layout, out.format = layout, "fltp"
+                resampler = av.AudioResampler(format="fltp", layout=layout, rate=cc.sample_rate)
                 self.routes[stream.index] = (out, resampler)
         self.packets = self.input.demux(*self.input.streams.audio) if self.routes else iter(())
         self.pending = None
@@ -129,7 +142,8 @@ class VideoWriter:
 
     def write(self, rgb: np.ndarray) -> None:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=self.rgb_format)
-        frame = frame.reformat(format=self.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.range)
+        frame = frame.reformat(format=self.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.range,
+                                interpolation=RGB_TO_YUV)
         frame.pts = self.pts0 + self.count
         frame.time_base = 1 / self.rate
         self.count += 1
