@@ -29,3 +29,31 @@ def constant_rate_slots(times: Sequence[float], rate: Fraction) -> Optional[list
 def output_frame_count(input_frames: int, exp: int) -> int:
     """Each input frame opens an interval of 2^exp output frames; the last one is held."""
     return input_frames * 2**exp
+
+
+def plan_chunk_ranges(frames: int, chunk_frames: int) -> list[tuple[int, int, bool]]:
+    """(start, stop, final) per chunk: `chunk_frames` frames each plus the next chunk's first frame.
+
+    Every timeline frame but the last starts exactly one interpolated interval, in exactly
+    one chunk; the final chunk also holds the last frame.
+    """
+    if frames < 1 or chunk_frames < 1:
+        raise ValueError(f"need at least one frame and one frame per chunk, got {frames}, {chunk_frames}")
+    ranges = []
+    start = 0
+    while True:
+        stop = min(start + chunk_frames, frames - 1) + 1
+        final = stop == frames
+        ranges.append((start, stop, final))
+        if final:
+            return ranges
+        start = stop - 1
+
+
+def content_key(*parts) -> str:
+    """A stable key for content derived from `parts` (checksums, ranges, options)."""
+    import hashlib
+    import json
+
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]

@@ -62,3 +62,82 @@ class InterpolationOptions(Record):
     tta: bool = False
     mode: Literal["chain", "direct"] = "chain"
     fp16: bool = False
+
+
+class ChunkSpec(Record):
+    """Timeline frames [start, stop) of one video; all but the final chunk end on an overlap frame."""
+
+    index: int
+    start: int
+    stop: int
+    final: bool
+    input_uri: str
+    output_uri: str
+
+    @property
+    def pairs(self) -> int:
+        return self.stop - self.start - 1
+
+
+class ChunkResult(Record):
+    index: int
+    output_uri: str
+    frames_out: int
+    seconds: float
+    worker: str
+    pid: int
+    model_loads: int
+    device: str
+    static_pairs: int
+    scene_cut_pairs: list[int] = Field(default_factory=list)  # timeline index of each cut pair's first frame
+    reused: bool = False
+
+
+VideoStatus = Literal["pending", "probed", "split", "interpolated", "done", "failed"]
+
+
+class SourceStat(Record):
+    """Cheap identity of a source object: a rerun compares this before downloading anything."""
+
+    size: int
+    version: str  # ETag on S3, mtime on a filesystem
+
+
+class VideoManifest(Record):
+    """The one source of truth for a video's progress; rewritten atomically after each step."""
+
+    version: int = 1
+    video_key: str
+    source_uri: str
+    output_uri: str
+    source_stat: SourceStat
+    source_sha256: str = ""
+    options: InterpolationOptions
+    chunk_frames: int
+    probe: Optional[VideoProbe] = None
+    chunks: list[ChunkSpec] = Field(default_factory=list)
+    results: list[ChunkResult] = Field(default_factory=list)
+    status: VideoStatus = "pending"
+    error: Optional[str] = None
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def done_chunks(self) -> set[int]:
+        return {r.index for r in self.results}
+
+    def with_result(self, result: ChunkResult) -> "VideoManifest":
+        kept = [r for r in self.results if r.index != result.index]
+        return self.model_copy(update={"results": sorted(kept + [result], key=lambda r: r.index)})
+
+    def with_timing(self, stage: str, seconds: float) -> "VideoManifest":
+        return self.model_copy(update={"timings": {**self.timings, stage: round(seconds, 4)}})
+
+
+class VideoOutcome(Record):
+    """What one video's run came to: the line an operator or analyst reads."""
+
+    source_uri: str
+    output_uri: Optional[str] = None
+    status: Literal["done", "skipped", "failed"]
+    error: Optional[str] = None
+    video_key: Optional[str] = None
+    seconds: float = 0.0

@@ -13,24 +13,39 @@ import numpy as np
 STORED = {"rgb24": "bgr0", "rgb48le": "rgb48le"}
 
 
+class ChunkWriter:
+    """Frames appended one at a time to an FFV1 file; `close()` returns the frame count."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.output = av.open(path, "w", format="matroska")
+        self.stream = None
+        self.count = 0
+
+    def write(self, rgb: np.ndarray) -> None:
+        fmt = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
+        if self.stream is None:
+            self.stream = self.output.add_stream("ffv1", rate=25)
+            self.stream.width, self.stream.height, self.stream.pix_fmt = rgb.shape[1], rgb.shape[0], STORED[fmt]
+            self.stream.options = {"level": "3", "g": "1", "slices": "4"}
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=fmt).reformat(format=STORED[fmt])
+        frame.pts = self.count
+        self.output.mux(self.stream.encode(frame))
+        self.count += 1
+
+    def close(self) -> int:
+        if self.stream is not None:
+            self.output.mux(self.stream.encode(None))
+        self.output.close()
+        return self.count
+
+
 def write_chunk(path: str, frames: Iterable[np.ndarray]) -> int:
     """Write RGB frames (H, W, 3) uint8/uint16 to an FFV1 file; returns the frame count."""
-    count = 0
-    with av.open(path, "w", format="matroska") as out:
-        stream = None
-        for rgb in frames:
-            fmt = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
-            if stream is None:
-                stream = out.add_stream("ffv1", rate=25)
-                stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], STORED[fmt]
-                stream.options = {"level": "3", "g": "1", "slices": "4"}
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=fmt).reformat(format=STORED[fmt])
-            frame.pts = count
-            out.mux(stream.encode(frame))
-            count += 1
-        if stream is not None:
-            out.mux(stream.encode(None))
-    return count
+    writer = ChunkWriter(path)
+    for rgb in frames:
+        writer.write(rgb)
+    return writer.close()
 
 
 def read_chunk(path: str) -> Iterator[np.ndarray]:

@@ -2,7 +2,47 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+
+def _cmd_run(args) -> int:
+    from rifeflow.cluster import quiet_prefect_env, shared_prefect_api
+
+    quiet_prefect_env()
+    from manifests.config import CatalogConfig
+
+    fields = ("exp", "model", "weights", "scale", "tta", "mode", "fp16", "chunk_frames", "workers", "scheduler",
+              "crf", "preset", "heldout_frames", "chunk_timeout_s")
+    config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
+                           **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
+    with shared_prefect_api():
+        from flows.catalog import interpolate_catalog
+
+        outcomes = interpolate_catalog(config)
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
+    for o in outcomes:
+        if o.status == "failed":
+            print(f"failed: {o.source_uri}: {o.error}", file=sys.stderr)
+    print(f"{len(outcomes)} videos: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed")
+    return 1 if counts["failed"] else 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    return None
+    p = sub.add_parser("run", help="interpolate every video under SOURCE_URI into DEST_URI (the catalog flow)")
+    p.add_argument("source_uri", help="folder or s3://bucket/prefix holding videos (searched recursively)")
+    p.add_argument("dest_uri", help="folder or s3://bucket/prefix for outputs, manifests and metrics")
+    p.add_argument("--exp", type=int, help="interpolation factor 2^exp (default 1)")
+    p.add_argument("--model", help="rife-hdv3 (default) or rife-4.25")
+    p.add_argument("--weights", help="own weights: local path or fsspec URL")
+    p.add_argument("--scale", type=float, help="flow scale (default 1.0)")
+    p.add_argument("--tta", action="store_true", default=None)
+    p.add_argument("--fp16", action="store_true", default=None)
+    p.add_argument("--mode", choices=("chain", "direct"))
+    p.add_argument("--chunk-frames", dest="chunk_frames", type=int, help="frames per chunk (default 48)")
+    p.add_argument("--workers", type=int, help="local Dask workers (default 2)")
+    p.add_argument("--scheduler", help="existing Dask scheduler address, tcp://host:8786")
+    p.add_argument("--crf", type=int)
+    p.add_argument("--preset")
+    p.add_argument("--heldout-frames", dest="heldout_frames", type=int, help="held-out triplets per video (default 16)")
+    p.add_argument("--chunk-timeout", dest="chunk_timeout_s", type=float, help="seconds before a chunk is cancelled")
+    p.set_defaults(func=_cmd_run)

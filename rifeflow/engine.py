@@ -54,10 +54,14 @@ def load_interpolator(model: str, weights: str | None, device: str | None, scale
     return FrameInterpolator(build_model(resolved), dev, scale=scale, fp16=fp16, tta=tta), resolved
 
 
-def configure_threads(workers: int = 1) -> int:
-    """Give torch its share of the cores so that workers x threads equals the core count."""
-    threads = max(1, (os.cpu_count() or 1) // max(1, workers))
-    torch.set_num_threads(threads)
+def threads_per_worker(workers: int) -> int:
+    """Torch threads for one of `workers` processes so that workers x threads equals the cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def configure_threads(threads: int) -> int:
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     return threads
 
 
@@ -80,7 +84,8 @@ def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], 
                        hold_last: bool = True) -> Iterator[np.ndarray]:
     """Each input frame followed by its 2^exp - 1 in-betweens; the last frame is held 2^exp times.
 
-    With hold_last False the last frame is emitted once (for chunks that end on an overlap frame).
+    With hold_last False the last frame is not emitted at all: a chunk that ends on the
+    next chunk's first frame leaves that frame to the next chunk.
     """
     stats = stats if stats is not None else PairStats()
     n = 2**exp
@@ -96,7 +101,7 @@ def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], 
         return
     if len(pending) > 1:
         yield from _emit_batch(interp, pending, exp, mode, batch_size, stats)
-    for _ in range(n if hold_last else 1):
+    for _ in range(n if hold_last else 0):
         yield last
 
 

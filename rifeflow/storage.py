@@ -134,3 +134,49 @@ def remove(uri: str, recursive: bool = False) -> None:
 
 def open_uri(uri: str, mode: str = "rb"):
     return fsspec.open(uri, mode)
+
+
+def stat(uri: str):
+    """(size, version) of an object: version is the ETag on S3, the mtime on a filesystem."""
+    from manifests.records import SourceStat
+
+    fs, path = filesystem(uri)
+    with translate_errors(uri):
+        info = fs.info(path)
+    version = info.get("ETag") or info.get("etag") or info.get("mtime") or info.get("LastModified") or ""
+    return SourceStat(size=int(info.get("size") or 0), version=str(version).strip('"'))
+
+
+def is_local(uri: str) -> bool:
+    fs, _ = filesystem(uri)
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocols or "local" in protocols
+
+
+@contextlib.contextmanager
+def local_copy(uri: str, suffix: str = "") -> Iterator[str]:
+    """A local path holding `uri`'s bytes for the duration of the block (the file itself when local)."""
+    import tempfile
+
+    if is_local(uri):
+        _, path = filesystem(uri)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{uri} does not exist")
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
+        local = os.path.join(tmp, "data" + (suffix or os.path.splitext(uri)[1]))
+        download(uri, local)
+        yield local
+
+
+def move(src_uri: str, dst_uri: str) -> None:
+    """Move within one store: a rename on a filesystem, copy-then-delete on S3."""
+    fs, src = filesystem(src_uri)
+    _, dst = filesystem(dst_uri)
+    with translate_errors(dst_uri):
+        if is_local(dst_uri):
+            os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+            os.replace(src, dst)
+        else:
+            fs.mv(src, dst)

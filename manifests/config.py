@@ -1,0 +1,42 @@
+"""The catalog flow's parameters: one typed record, so the Prefect UI shows a form."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from manifests.records import InterpolationOptions
+
+
+class CatalogConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_uri: str = Field(description="folder or bucket prefix to search for videos (s3://bucket/prefix or a path)")
+    dest_uri: str = Field(description="where outputs, manifests, chunks and metrics go")
+    exp: int = Field(1, ge=1, le=4, description="interpolation factor 2^exp")
+    model: str = Field("rife-hdv3", description="rife-hdv3 or rife-4.25")
+    weights: Optional[str] = Field(None, description="own weights: local path or fsspec URL")
+    scale: float = Field(1.0, description="flow scale: 0.25, 0.5, 1.0, 2.0 or 4.0")
+    tta: bool = False
+    mode: Literal["chain", "direct"] = "chain"
+    fp16: bool = Field(False, description="half precision on GPU workers")
+    chunk_frames: int = Field(48, ge=1, le=100_000, description="frames per chunk (plus one overlap frame)")
+    workers: int = Field(2, ge=1, le=64, description="local Dask workers when no scheduler is given")
+    scheduler: Optional[str] = Field(None, description="existing Dask scheduler, tcp://host:8786")
+    crf: int = Field(16, ge=0, le=51)
+    preset: str = "medium"
+    heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for quality metrics")
+    chunk_timeout_s: float = Field(3600.0, gt=0, description="a chunk running longer is cancelled and retried")
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: float) -> float:
+        from rife_kernels import SCALES
+
+        if value not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}")
+        return value
+
+    def options(self, weights_sha256: str) -> InterpolationOptions:
+        return InterpolationOptions(exp=self.exp, model=self.model, weights_sha256=weights_sha256, scale=self.scale,
+                                    tta=self.tta, mode=self.mode, fp16=self.fp16)

@@ -1,0 +1,90 @@
+"""Dask cluster and Prefect API plumbing for a pipeline run (no Prefect flows here)."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import Iterator
+
+log = logging.getLogger(__name__)
+
+QUIET_PREFECT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+
+
+def quiet_prefect_env() -> None:
+    """Offline-friendly Prefect defaults; must run before Prefect is imported."""
+    for key, value in QUIET_PREFECT.items():
+        os.environ.setdefault(key, value)
+
+
+@contextlib.contextmanager
+def shared_prefect_api() -> Iterator[str]:
+    """Make this process and every process it starts use one Prefect API.
+
+    With PREFECT_API_URL set, that one. Otherwise start Prefect's own temporary
+    server once and export its URL, so Dask workers do not each start another.
+    """
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        yield url
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+            _flush_prefect_logs()
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
+
+
+def _flush_prefect_logs() -> None:
+    """Send buffered run logs while the temporary server still listens."""
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    address: str
+    workers: int
+    gpu_workers: int
+    torch_threads: int
+
+
+def describe_cluster(address: str, timeout: float = 30.0) -> ClusterInfo:
+    from distributed import Client
+
+    with Client(address, timeout=timeout) as client:
+        client.wait_for_workers(1, timeout=timeout)
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    gpu = sum(1 for w in workers.values() if (w.get("resources") or {}).get("GPU", 0) >= 1)
+    from rifeflow.engine import threads_per_worker
+
+    return ClusterInfo(address=address, workers=len(workers), gpu_workers=gpu,
+                       torch_threads=threads_per_worker(len(workers)))
+
+
+@contextlib.contextmanager
+def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
+    """The given scheduler, or a LocalCluster of `workers` single-threaded processes for the block."""
+    if scheduler:
+        yield describe_cluster(scheduler)
+        return
+    from distributed import LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.WARNING) as cluster:
+        yield describe_cluster(cluster.scheduler_address)
