@@ -120,3 +120,55 @@ def run_cli(args: list[str], env: dict, timeout: float = 900) -> subprocess.Comp
     proc = subprocess.run([RIFEFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout)
     print(f"\n$ rifeflow {' '.join(args)}  -> exit {proc.returncode}\n{proc.stdout[-3000:]}")
     return proc
+
+
+class DaskProcesses:
+    """`dask scheduler` and `dask worker` processes on loopback, as on separate machines."""
+
+    def __init__(self, tmp: Path, env: dict):
+        self.tmp, self.env = tmp, env
+        self.port = free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"])
+
+    def _start(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.tmp / f"dask-{name}.log", "w")
+        proc = subprocess.Popen([str(BIN / "dask"), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def add_worker(self, name: str, gpu: bool = False, nanny: bool = True) -> None:
+        args = ["worker", self.address, "--name", name, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"]
+        args += ["--resources", "GPU=1"] if gpu else []
+        args += [] if nanny else ["--no-nanny"]
+        self._start(name, args)
+
+    def client(self):
+        from distributed import Client
+
+        return Client(self.address, timeout=60)
+
+    def wait_for_workers(self, count: int) -> dict:
+        with self.client() as client:
+            client.wait_for_workers(count, timeout=120)
+            return client.scheduler_info(n_workers=-1)["workers"]
+
+    def close(self) -> None:
+        for proc in reversed(list(self.procs.values())):
+            stop(proc)
+
+
+@pytest.fixture
+def dask_processes(tmp_path, prefect_server):
+    started = []
+
+    def start(env: dict) -> DaskProcesses:
+        cluster = DaskProcesses(tmp_path, env)
+        started.append(cluster)
+        return cluster
+
+    yield start
+    for cluster in started:
+        cluster.close()
