@@ -10,7 +10,7 @@ from manifests.config import CatalogConfig
 from manifests.records import InterpolationOptions, VideoOutcome
 from rifeflow import steps
 from rifeflow.chunk_wait import collect_chunk_results
-from tasks.video_tasks import interpolate_chunk, probe, split, start_video, stitch
+from tasks.video_tasks import interpolate_chunk, measure, probe, split, start_video, stitch
 
 
 @flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False)
@@ -33,6 +33,7 @@ def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: Inte
         manifest = _timed(manifest, "interpolate",
                           lambda m: collect_chunk_results(futures, m, config.dest_uri, config.chunk_timeout_s))
         manifest = _timed(manifest, "stitch", lambda m: stitch(m, config.dest_uri, config.crf, config.preset))
+        manifest = steps.save_manifest(config.dest_uri, measure(manifest, config))
     except BaseException as exc:
         steps.save_manifest(config.dest_uri, manifest.model_copy(update={"status": "failed", "error": f"{exc}"}))
         raise

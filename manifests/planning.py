@@ -57,3 +57,8 @@ def content_key(*parts) -> str:
 
     blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def video_key(source_uri: str, options: dict, chunk_frames: int) -> str:
+    """The key of a video's manifest: same source, options and chunking, same manifest."""
+    return content_key("video", source_uri, options, chunk_frames)

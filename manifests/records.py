@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,6 +120,7 @@ class VideoManifest(Record):
     status: VideoStatus = "pending"
     error: Optional[str] = None
     timings: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
 
     def done_chunks(self) -> set[int]:
         return {r.index for r in self.results}

@@ -46,3 +46,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--heldout-frames", dest="heldout_frames", type=int, help="held-out triplets per video (default 16)")
     p.add_argument("--chunk-timeout", dest="chunk_timeout_s", type=float, help="seconds before a chunk is cancelled")
     p.set_defaults(func=_cmd_run)
+    add_report_command(sub)
+
+
+def _cmd_report(args) -> int:
+    from rifeflow import report
+    from rifeflow.metrics_store import read_metrics
+
+    df = read_metrics(args.dest_uri)
+    print(report.summary_text(df))
+    if args.plot:
+        print(f"plot: {report.plot(df, args.plot)}")
+    return 0
+
+
+def add_report_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="summarise the quality metrics under DEST_URI/metrics/")
+    p.add_argument("dest_uri")
+    p.add_argument("--plot", help="also draw the PSNR distribution and throughput to this PNG")
+    p.set_defaults(func=_cmd_report)

@@ -10,7 +10,7 @@ import tempfile
 import time
 
 from manifests.config import CatalogConfig
-from manifests.planning import content_key, plan_chunk_ranges
+from manifests.planning import content_key, plan_chunk_ranges, video_key
 from manifests.records import ChunkResult, ChunkSpec, InterpolationOptions, VideoManifest
 from rifeflow import layout, storage
 from rifeflow.chunk_io import ChunkWriter, read_chunk, write_chunk
@@ -35,7 +35,7 @@ def save_manifest(dest_uri: str, manifest: VideoManifest) -> VideoManifest:
 
 def start_video(source_uri: str, config: CatalogConfig, options: InterpolationOptions) -> tuple[VideoManifest, bool]:
     """The manifest to continue from, and whether the video is already done and unchanged."""
-    key = content_key("video", source_uri, options.model_dump(), config.chunk_frames)
+    key = video_key(source_uri, options.model_dump(), config.chunk_frames)
     stat = storage.stat(source_uri)
     existing = load_manifest(config.dest_uri, key)
     if existing is not None and existing.source_stat == stat:
@@ -160,3 +160,12 @@ def stitch_video(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) 
         storage.upload_atomic(local_out, staging)
         storage.move(staging, manifest.output_uri)
     return manifest.model_copy(update={"status": "done", "error": None})
+
+
+def measure(manifest: VideoManifest, weights: str | None, heldout_frames: int) -> VideoManifest:
+    """Compute the video's metrics from its source and its published output."""
+    from rifeflow.video_metrics import measure_video
+
+    with storage.local_copy(manifest.source_uri) as source, storage.local_copy(manifest.output_uri) as output:
+        metrics = measure_video(manifest, source, output, weights, heldout_frames)
+    return manifest.model_copy(update={"metrics": metrics})

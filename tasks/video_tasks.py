@@ -49,3 +49,8 @@ def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: 
 @task(name="stitch-and-mux", **RETRYABLE)
 def stitch(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> VideoManifest:
     return steps.save_manifest(dest_uri, steps.stitch_video(manifest, dest_uri, crf, preset))
+
+
+@task(name="measure", **RETRYABLE)
+def measure(manifest: VideoManifest, config: CatalogConfig) -> VideoManifest:
+    return steps.save_manifest(config.dest_uri, steps.measure(manifest, config.weights, config.heldout_frames))

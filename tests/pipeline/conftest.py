@@ -50,6 +50,9 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
 def s3_endpoint():
     from moto.server import ThreadedMotoServer
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     host, port = server.get_host_and_port()

@@ -1,0 +1,82 @@
+"""The per-video metrics table: columns, types, units, meanings. Bump SCHEMA_VERSION on any change."""
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+_CONTAINER = [
+    ("codec", pa.string(), "", "video codec"),
+    ("width", pa.int32(), "px", "frame width"),
+    ("height", pa.int32(), "px", "frame height"),
+    ("bit_depth", pa.int32(), "bits", "bits per sample of the video stream"),
+    ("pix_fmt", pa.string(), "", "pixel format"),
+    ("colorspace", pa.int32(), "", "colour matrix (FFmpeg AVColorSpace: 1 BT.709, 2 unspecified, 9 BT.2020)"),
+    ("fps", pa.string(), "1/s", "frame rate as an exact rational, e.g. 30000/1001"),
+    ("fps_float", pa.float64(), "1/s", "frame rate as a float"),
+    ("frames", pa.int64(), "frames", "frames on the constant-rate timeline"),
+    ("duration_s", pa.float64(), "s", "video duration"),
+    ("vfr", pa.bool_(), "", "variable frame rate detected"),
+    ("audio_streams", pa.int32(), "", "number of audio streams"),
+    ("audio_codecs", pa.string(), "", "audio codecs, comma separated"),
+    ("av_diff_ms", pa.float64(), "ms", "end of the longest audio stream minus end of the video"),
+    ("size_bytes", pa.int64(), "bytes", "file size"),
+]
+
+COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
+    ("schema_version", pa.int32(), "", "version of this table's layout"),
+    ("run_id", pa.string(), "", "Prefect flow run id of the catalog run"),
+    ("run_started_at", pa.timestamp("us", tz="UTC"), "", "when the catalog run started"),
+    ("source_uri", pa.string(), "", "the source video"),
+    ("source_sha256", pa.string(), "", "SHA-256 of the source bytes (empty if never read)"),
+    ("output_uri", pa.string(), "", "the interpolated video"),
+    ("video_key", pa.string(), "", "key of the video's manifest"),
+    ("status", pa.string(), "", "done, skipped (finished in an earlier run) or failed"),
+    ("error", pa.string(), "", "why the video failed"),
+    ("model", pa.string(), "", "IFNet weights name"),
+    ("weights_sha256", pa.string(), "", "SHA-256 of the weights file"),
+    ("exp", pa.int32(), "", "factor 2^exp"),
+    ("scale", pa.float64(), "", "flow scale"),
+    ("tta", pa.bool_(), "", "flip ensemble on"),
+    ("mode", pa.string(), "", "chain or direct"),
+    ("fp16", pa.bool_(), "", "half precision requested"),
+    ("chunk_frames", pa.int32(), "frames", "frames per chunk"),
+    ("project_version", pa.string(), "", "rifeflow version"),
+    ("pyav_version", pa.string(), "", "PyAV version"),
+    ("ffmpeg_version", pa.string(), "", "FFmpeg libavcodec version"),
+    ("heldout_n", pa.int32(), "triplets", "held-out triplets measured"),
+    ("heldout_psnr_db", pa.float64(), "dB", "model's middle frame from neighbours two frames apart vs the true frame"),
+    ("heldout_ssim", pa.float64(), "", "same, SSIM (Gaussian window, sigma 1.5)"),
+    ("baseline_psnr_db", pa.float64(), "dB", "average of the two neighbours vs the true frame"),
+    ("baseline_ssim", pa.float64(), "", "same, SSIM"),
+    ("heldout_gain_db", pa.float64(), "dB", "heldout_psnr_db minus baseline_psnr_db"),
+    ("luma_change_mean", pa.float64(), "levels", "mean absolute luma change between consecutive output frames (motion)"),
+    ("luma_flicker_mean", pa.float64(), "levels", "mean absolute second difference of that change (flicker)"),
+    ("consecutive_psnr_db", pa.float64(), "dB", "mean PSNR between consecutive output frames"),
+    ("seam_psnr_db", pa.float64(), "dB", "the same across chunk seams only (null with one chunk)"),
+    ("seams", pa.int32(), "", "chunk seams in the output"),
+    ("scene_cuts", pa.int32(), "", "scene cuts found (not interpolated across)"),
+    ("scene_cut_times_s", pa.list_(pa.float64()), "s", "source time of the frame before each cut"),
+    ("static_pairs", pa.int32(), "pairs", "identical neighbouring frames (not sent to the model)"),
+    *[(f"in_{n}", t, u, f"source: {m}") for n, t, u, m in _CONTAINER],
+    *[(f"out_{n}", t, u, f"output: {m}") for n, t, u, m in _CONTAINER],
+    ("av_drift_ms", pa.float64(), "ms", "out_av_diff_ms minus in_av_diff_ms (sync kept: |drift| < one frame)"),
+    ("probe_s", pa.float64(), "s", "time to checksum and probe the source"),
+    ("split_s", pa.float64(), "s", "time to decode and store lossless chunks"),
+    ("interpolate_s", pa.float64(), "s", "time until every chunk was interpolated"),
+    ("stitch_s", pa.float64(), "s", "time to encode, mux audio and publish"),
+    ("metrics_s", pa.float64(), "s", "time to compute these metrics"),
+    ("total_s", pa.float64(), "s", "sum of the stages"),
+    ("output_fps", pa.float64(), "frames/s", "output frames per second of total_s"),
+    ("workers", pa.int32(), "", "Dask workers in the cluster"),
+    ("device", pa.string(), "", "torch device the chunks ran on"),
+]
+
+SCHEMA = pa.schema([(name, dtype) for name, dtype, _, _ in COLUMNS],
+                   metadata={"rifeflow.schema_version": str(SCHEMA_VERSION)})
+
+
+def markdown_table() -> str:
+    lines = ["| column | type | unit | meaning |", "|---|---|---|---|"]
+    lines += [f"| `{n}` | {t} | {u} | {m} |" for n, t, u, m in COLUMNS]
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""The metrics dataset under DEST_URI/metrics/: one Parquet file per video per run, hive-partitioned by date."""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from manifests.records import VideoManifest, VideoOutcome
+from rifeflow import layout, storage
+from rifeflow.metrics_schema import SCHEMA, SCHEMA_VERSION
+
+STAGES = ("probe", "split", "interpolate", "stitch", "metrics")
+
+
+def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str, run_started_at: datetime,
+              workers: int, provenance: dict) -> dict:
+    row = {name: None for name in SCHEMA.names}
+    row.update(schema_version=SCHEMA_VERSION, run_id=run_id, run_started_at=run_started_at, workers=workers,
+               source_uri=outcome.source_uri, output_uri=outcome.output_uri, status=outcome.status,
+               error=outcome.error, video_key=outcome.video_key, **provenance)
+    if manifest is not None:
+        o = manifest.options
+        row.update(source_sha256=manifest.source_sha256, output_uri=manifest.output_uri, video_key=manifest.video_key,
+                   model=o.model, weights_sha256=o.weights_sha256, exp=o.exp, scale=o.scale, tta=o.tta, mode=o.mode,
+                   fp16=o.fp16, chunk_frames=manifest.chunk_frames)
+        if outcome.status != "failed":  # a failed run's stored metrics belong to an earlier run
+            row.update({k: v for k, v in manifest.metrics.items() if k in row})
+        if outcome.status == "done":
+            timings = {**manifest.timings, "metrics": manifest.metrics.get("metrics_s", 0.0)}
+            row.update({f"{s}_s": timings.get(s) for s in STAGES})
+            row["total_s"] = sum(timings.get(s, 0.0) for s in STAGES)
+            if row["total_s"] and row.get("out_frames"):
+                row["output_fps"] = row["out_frames"] / row["total_s"]
+        else:
+            row.update({f"{s}_s": None for s in STAGES}, total_s=None, output_fps=None)
+    return row
+
+
+def write_row(dest_uri: str, row: dict) -> str:
+    """Publish one row as its own Parquet file (atomic); returns its URI."""
+    started = row["run_started_at"]
+    name = f"{row['run_id']}-{row['video_key'] or abs(hash(row['source_uri']))}"
+    uri = layout.metrics_file_uri(dest_uri, started.date(), name)
+    table = pa.Table.from_pylist([row], schema=SCHEMA)
+    with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
+        path = os.path.join(tmp, "part.parquet")
+        pq.write_table(table, path)
+        storage.upload_atomic(path, uri)
+    return uri
+
+
+def metrics_dataset(dest_uri: str) -> ds.Dataset:
+    """The whole dataset, read with pyarrow (through s3fs for s3:// URIs)."""
+    fs, root = storage.filesystem(layout.metrics_root(dest_uri))
+    files = [p for p in fs.find(root) if p.endswith(".parquet")] if fs.exists(root) else []
+    if not files:
+        raise FileNotFoundError(f"no metrics under {layout.metrics_root(dest_uri)}")
+    return ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive")
+
+
+def read_metrics(dest_uri: str) -> pd.DataFrame:
+    return metrics_dataset(dest_uri).to_table().to_pandas()

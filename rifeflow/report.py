@@ -1,0 +1,104 @@
+"""Summaries of the metrics: the run's Prefect artifacts and `rifeflow report`."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+
+def _name(uri: str) -> str:
+    return os.path.basename(str(uri))
+
+
+def _num(value, fmt: str) -> str:
+    return "" if value is None or pd.isna(value) else format(value, fmt)
+
+
+def artifact_table(rows: list[dict]) -> list[dict]:
+    """One line per video for the Prefect UI."""
+    return [{
+        "video": _name(r["source_uri"]), "status": r["status"],
+        "fps in -> out": f"{r.get('in_fps') or '?'} -> {r.get('out_fps') or '?'}",
+        "held-out PSNR dB": _num(r.get("heldout_psnr_db"), ".2f"),
+        "gain over average dB": _num(r.get("heldout_gain_db"), "+.2f"),
+        "seconds": _num(r.get("total_s"), ".1f"),
+        "error": r.get("error") or "",
+    } for r in rows]
+
+
+def run_markdown(rows: list[dict], dest_uri: str) -> str:
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("done", "skipped", "failed")}
+    lines = [f"# rifeflow run: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed", "",
+             f"Outputs and metrics under `{dest_uri}` (Parquet in `metrics/`)."]
+    failed = [r for r in rows if r["status"] == "failed"]
+    if failed:
+        lines += ["", "## Failed", ""] + [f"- `{r['source_uri']}`: {r['error']}" for r in failed]
+        lines += ["", "Fix or remove these sources, then retry this run: finished chunks are kept."]
+    return "\n".join(lines)
+
+
+def failure_reason(error: str | None) -> str:
+    """The reason part of an error ("path: reason (detail)") for grouping."""
+    if not error:
+        return "unknown"
+    text = str(error).split(": ", 1)[-1]
+    return text.split(" (")[0].strip()
+
+
+def summary_text(df: pd.DataFrame) -> str:
+    latest = df.sort_values("run_started_at").groupby("source_uri").tail(1)
+    lines = [f"{len(latest)} videos in {df['run_id'].nunique()} runs ({len(df)} rows); latest status: "
+             + ", ".join(f"{k} {v}" for k, v in latest["status"].value_counts().items())]
+    failed = latest[latest["status"] == "failed"]
+    if len(failed):
+        lines += ["", "Failures by reason:"]
+        for reason, count in failed["error"].map(failure_reason).value_counts().items():
+            lines.append(f"  {count:3d}  {reason}")
+    measured = latest.dropna(subset=["heldout_psnr_db"])
+    if len(measured):
+        q = measured["heldout_psnr_db"].quantile([0, 0.1, 0.5, 0.9, 1]).round(2).tolist()
+        lines += ["", f"Held-out PSNR (dB) over {len(measured)} videos: min {q[0]}, p10 {q[1]}, median {q[2]}, "
+                      f"p90 {q[3]}, max {q[4]}; mean gain over neighbour average "
+                      f"{measured['heldout_gain_db'].mean():+.2f} dB",
+                  "", "Worst 10 by held-out PSNR:"]
+        for _, r in measured.nsmallest(10, "heldout_psnr_db").iterrows():
+            lines.append(f"  {r['heldout_psnr_db']:6.2f} dB  (average {r['baseline_psnr_db']:6.2f})  "
+                         f"{r['in_width']}x{r['in_height']}  {r['source_uri']}")
+    done = df[(df["status"] == "done") & df["total_s"].notna()]
+    if len(done):
+        lines += ["", f"Throughput: {done['out_frames'].sum() / done['total_s'].sum():.2f} output frames/s over "
+                      f"{len(done)} processed videos ({done['total_s'].sum():.0f} s)"]
+    return "\n".join(lines)
+
+
+def plot(df: pd.DataFrame, path: str) -> str:
+    """PSNR distribution (model vs neighbour average) and per-video throughput, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    latest = df.sort_values("run_started_at").groupby("source_uri").tail(1)
+    measured = latest.dropna(subset=["heldout_psnr_db"])
+    done = df[(df["status"] == "done") & df["output_fps"].notna()].sort_values("output_fps")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), constrained_layout=True)
+    if len(measured):
+        values = pd.concat([measured["heldout_psnr_db"], measured["baseline_psnr_db"]])
+        bins = max(5, min(30, len(measured) * 2))
+        edges = pd.Series(values).pipe(lambda v: __import__("numpy").linspace(v.min() - 0.5, v.max() + 0.5, bins))
+        left.hist(measured["baseline_psnr_db"], bins=edges, alpha=0.6, label="average of neighbours", color="#999999")
+        left.hist(measured["heldout_psnr_db"], bins=edges, alpha=0.8, label="rifeflow (IFNet)", color="#1f77b4")
+        left.axvline(measured["heldout_psnr_db"].median(), color="#1f77b4", linestyle="--", linewidth=1,
+                     label=f"median {measured['heldout_psnr_db'].median():.2f} dB")
+        left.legend()
+    left.set(title=f"Held-out PSNR, {len(measured)} videos", xlabel="PSNR against the true frame (dB)",
+             ylabel="videos")
+    if len(done):
+        labels = [_name(u) for u in done["source_uri"]]
+        right.barh(range(len(done)), done["output_fps"], color="#2ca02c")
+        right.set_yticks(range(len(done)), labels, fontsize=8)
+    right.set(title="Throughput per processed video", xlabel="output frames per second (all stages)")
+    fig.suptitle("rifeflow quality report")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

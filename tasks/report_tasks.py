@@ -1,0 +1,31 @@
+"""Prefect tasks that record a run: metrics rows on the store, artifacts in the Prefect UI."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from manifests.records import VideoOutcome
+from rifeflow import metrics_store, report, steps
+from tasks.video_tasks import transient_only
+
+
+@task(name="record-metrics", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_only,
+      cache_policy=NO_CACHE)
+def record_metrics(outcome: VideoOutcome, dest_uri: str, run_id: str, run_started_at: datetime, workers: int) -> dict:
+    from rifeflow.video_metrics import provenance
+
+    manifest = steps.load_manifest(dest_uri, outcome.video_key) if outcome.video_key else None
+    row = metrics_store.build_row(outcome, manifest, run_id, run_started_at, workers, provenance())
+    metrics_store.write_row(dest_uri, row)
+    return row
+
+
+@task(name="publish-run-report", cache_policy=NO_CACHE)
+def publish_run_report(rows: list[dict], dest_uri: str) -> None:
+    create_table_artifact(key="rifeflow-videos", table=report.artifact_table(rows),
+                          description=f"Videos of this run; metrics in {dest_uri}/metrics/")
+    create_markdown_artifact(key="rifeflow-summary", markdown=report.run_markdown(rows, dest_uri),
+                             description="rifeflow run summary")
