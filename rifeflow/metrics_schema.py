@@ -56,7 +56,7 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("seam_psnr_db", pa.float64(), "dB", "the same across chunk seams only (null with one chunk)"),
     ("seams", pa.int32(), "", "chunk seams in the output"),
     ("scene_cuts", pa.int32(), "", "scene cuts found (not interpolated across)"),
-    ("scene_cut_times_s", pa.list_(pa.float64()), "s", "source time of the frame before each cut"),
+    ("scene_cut_times_s", pa.list_(pa.float64()), "s", "source time of the first frame after each cut"),
     ("static_pairs", pa.int32(), "pairs", "identical neighbouring frames (not sent to the model)"),
     *[(f"in_{n}", t, u, f"source: {m}") for n, t, u, m in _CONTAINER],
     *[(f"out_{n}", t, u, f"output: {m}") for n, t, u, m in _CONTAINER],

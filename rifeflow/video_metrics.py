@@ -76,7 +76,7 @@ def measure_video(manifest: VideoManifest, source_path: str, output_path: str, w
     row = {**heldout_quality(source, manifest.options, weights, heldout_frames), **temporal_quality(output, seams),
            **container_facts(source, "in", source_path), **container_facts(output, "out", output_path)}
     cuts = sorted({i for r in manifest.results for i in r.scene_cut_pairs})
-    row.update(scene_cuts=len(cuts), scene_cut_times_s=[source.start_time + i / float(source.rate) for i in cuts],
+    row.update(scene_cuts=len(cuts), scene_cut_times_s=[source.start_time + (i + 1) / float(source.rate) for i in cuts],
                static_pairs=sum(r.static_pairs for r in manifest.results),
                device=next((r.device for r in manifest.results if r.device), ""))
     if row["in_av_diff_ms"] is not None and row["out_av_diff_ms"] is not None:

@@ -1,0 +1,27 @@
+"""A metrics dataset produced by the real pipeline (two runs over a small local catalog)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.pipeline.conftest import pipeline_env, run_cli
+
+CATALOG = {"nasa_13013.mp4": "space/nasa.mp4", "exo_video_1_phone.mp4": "phone.mp4"}
+
+
+@pytest.fixture(scope="session")
+def metrics_dest(tmp_path_factory, data_dir):
+    root = tmp_path_factory.mktemp("metrics-run")
+    source, dest = root / "in", root / "out"
+    for name, rel in CATALOG.items():
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(data_dir / "videos" / name, source / rel)
+    (source / "notes.mp4").write_text("not a video\n")
+    env = pipeline_env(PREFECT_HOME=str(root / "prefect"))
+    env.pop("PREFECT_API_URL", None)
+    args = ["run", str(source), str(dest), "--workers", "2", "--scale", "0.5", "--chunk-frames", "100",
+            "--preset", "veryfast", "--heldout-frames", "8"]
+    runs = [run_cli(args, env) for _ in range(2)]
+    assert [r.returncode for r in runs] == [1, 1], runs[0].stderr[-3000:]
+    return dest

@@ -1,0 +1,93 @@
+"""Metrics on real clips, the Parquet dataset through pandas, pyarrow and DuckDB, and `rifeflow report`."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from manifests.records import InterpolationOptions
+from rifeflow.metrics_schema import COLUMNS, SCHEMA
+from rifeflow.video_metrics import heldout_quality
+from rifeflow.video_read import probe_video
+from tests.pipeline.conftest import RIFEFLOW
+
+REPO = Path(__file__).resolve().parents[2]
+TALKING_HEADS = ["WDA_AlexandriaOcasioCortez_000.mp4", "WDA_KatieHill_000.mp4", "retalking_face_1.mp4",
+                 "retalking_face_2.mp4", "retalking_face_3.mp4"]
+
+
+@pytest.mark.parametrize("name", TALKING_HEADS)
+def test_heldout_psnr_beats_neighbour_average_on_talking_heads(videos, name):
+    probe = probe_video(str(videos / name))
+    q = heldout_quality(probe, InterpolationOptions(), None, 16)
+    print(f"\n{name}: model {q['heldout_psnr_db']:.2f} dB / {q['heldout_ssim']:.4f}, neighbour average "
+          f"{q['baseline_psnr_db']:.2f} dB / {q['baseline_ssim']:.4f} over {q['heldout_n']} triplets")
+    assert q["heldout_n"] >= 8
+    assert q["heldout_psnr_db"] > q["baseline_psnr_db"]
+
+
+def _frame(df, name):
+    return df[df["source_uri"].str.endswith(name)]
+
+
+def test_rows_for_every_video_and_run_with_errors_cuts_and_sync(metrics_dest):
+    df = pd.read_parquet(metrics_dest / "metrics")
+    assert len(df) == 6 and df["run_id"].nunique() == 2  # two runs appended, not overwritten
+    assert sorted(df["status"].value_counts().items()) == [("done", 2), ("failed", 2), ("skipped", 2)]
+    failed = df[df["status"] == "failed"]
+    assert failed["error"].str.contains("not a video").all() and failed["source_uri"].str.endswith("notes.mp4").all()
+    nasa = _frame(df[df["status"] == "done"], "nasa.mp4").iloc[0]
+    print(f"\nnasa scene cuts at {list(nasa['scene_cut_times_s'])} s")
+    assert any(abs(t - 8.08) < 0.05 for t in nasa["scene_cut_times_s"])
+    done = df[df["status"] == "done"]
+    for _, row in done.iterrows():
+        assert abs(row["av_drift_ms"]) < 1000 / row["out_fps_float"]
+        assert row["out_fps_float"] == 2 * row["in_fps_float"] and row["out_frames"] == 2 * row["in_frames"]
+        assert row["heldout_n"] > 0 and row["probe_s"] > 0 and row["interpolate_s"] > 0 and row["total_s"] > 0
+        assert row["weights_sha256"] and row["source_sha256"] and row["pyav_version"] and row["ffmpeg_version"]
+    skipped = df[df["status"] == "skipped"]
+    assert skipped["heldout_psnr_db"].notna().all() and skipped["total_s"].isna().all()
+
+
+def test_dataset_reads_with_the_documented_types(metrics_dest):
+    dataset = ds.dataset(metrics_dest / "metrics", format="parquet", partitioning="hive")
+    fields = {f.name: f.type for f in dataset.schema}
+    assert "run_date" in fields
+    for name, dtype, _, _ in COLUMNS:
+        assert fields[name] == dtype, name
+    con = duckdb.connect()
+    glob = str(metrics_dest / "metrics" / "**" / "*.parquet")
+    rows = con.execute(f"select status, count(*) from read_parquet('{glob}', hive_partitioning=true) "
+                       "group by status order by status").fetchall()
+    assert rows == [("done", 2), ("failed", 2), ("skipped", 2)]
+    described = con.execute(f"describe select * from read_parquet('{glob}', hive_partitioning=true)").fetchall()
+    types = {r[0]: r[1] for r in described}
+    assert types["heldout_psnr_db"] == "DOUBLE" and types["out_frames"] == "BIGINT"
+    assert types["scene_cut_times_s"] == "DOUBLE[]" and types["run_started_at"].startswith("TIMESTAMP")
+
+
+def test_no_partial_files_and_partition_key_not_a_column(metrics_dest):
+    files = list((metrics_dest / "metrics").rglob("*"))
+    assert not [f for f in files if f.name.endswith(".partial")]
+    assert all(f.parent.name.startswith("run_date=") for f in files if f.is_file())
+    assert "run_date" not in SCHEMA.names
+
+
+def test_report_prints_summary_and_draws_the_plot(metrics_dest, tmp_path):
+    png = tmp_path / "report.png"
+    run = subprocess.run([RIFEFLOW, "report", str(metrics_dest), "--plot", str(png)], capture_output=True, text=True)
+    print(run.stdout)
+    assert run.returncode == 0, run.stderr
+    assert "3 videos in 2 runs (6 rows)" in run.stdout
+    assert "not a video FFmpeg can read" in run.stdout and "Worst 10" in run.stdout and "Throughput" in run.stdout
+    assert png.stat().st_size > 10_000
+
+
+def test_readme_documents_every_column():
+    readme = (REPO / "README.md").read_text()
+    missing = [name for name, *_ in COLUMNS if f"`{name}`" not in readme]
+    assert not missing
