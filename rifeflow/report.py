@@ -63,7 +63,7 @@ def summary_text(df: pd.DataFrame) -> str:
                   "", "Worst 10 by held-out PSNR:"]
         for _, r in measured.nsmallest(10, "heldout_psnr_db").iterrows():
             lines.append(f"  {r['heldout_psnr_db']:6.2f} dB  (average {r['baseline_psnr_db']:6.2f})  "
-                         f"{r['in_width']}x{r['in_height']}  {r['source_uri']}")
+                         f"{int(r['in_width'])}x{int(r['in_height'])}  {r['source_uri']}")
     done = df[(df["status"] == "done") & df["total_s"].notna()]
     if len(done):
         lines += ["", f"Throughput: {done['out_frames'].sum() / done['total_s'].sum():.2f} output frames/s over "

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 
 import pytest
 
 from rifeflow.video_read import probe_video
-from tests.pipeline.conftest import pipeline_env, run_cli
+from tests.pipeline.conftest import BIN, pipeline_env, run_cli
 
 GOOD = {
     "exo_bear_vp9_odd_161x121.webm": "clips/bear.webm",
@@ -63,6 +64,22 @@ def test_catalog_on_s3_outputs_manifests_failures_and_rerun(catalog, bucket, pre
         assert m["source_sha256"] and m["probe"]["frames"] > 0
     # Nothing half-written is left where outputs live, and staging is empty.
     assert not fs.exists(f"{bucket}/out/.rifeflow/staging") or fs.find(f"{bucket}/out/.rifeflow/staging") == []
+
+    # The metrics dataset reads straight from S3 through s3fs, with pyarrow and with DuckDB.
+    import duckdb
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(f"{bucket}/out/metrics", filesystem=fs, format="parquet", partitioning="hive").to_table()
+    assert sorted(table.column("status").to_pylist()) == ["done"] * 3 + ["failed"] * 3
+    con = duckdb.connect()
+    con.register_filesystem(fs)
+    count = con.execute(f"select count(*) from read_parquet('s3://{bucket}/out/metrics/**/*.parquet', "
+                        "hive_partitioning=true) where status = 'failed' and error is not null").fetchone()[0]
+    assert count == 3
+    # The run's table artifact is in Prefect, where an operator retries it.
+    artifact = subprocess.run([str(BIN / "prefect"), "artifact", "inspect", "rifeflow-videos"], env=env,
+                              capture_output=True, text=True)
+    assert artifact.returncode == 0 and "held-out PSNR dB" in artifact.stdout and "bear.webm" in artifact.stdout
 
     started = time.perf_counter()
     second = run_cli(args, env)
