@@ -1,0 +1,180 @@
+"""`rifeflow ui`: a Gradio page for one video or one image pair, on top of the core API."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+FACTORS = {"2x": 1, "4x": 2, "8x": 3, "16x": 4}
+QUALITY_NOTE = ("2x gives the best quality; higher factors chain 2x passes (each pass doubles the rate), "
+                "which beats one big jump.")
+LOCAL_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
+
+
+def _session_dir(state: str | None) -> str:
+    return state if state and os.path.isdir(state) else tempfile.mkdtemp(prefix="rifeflow-ui-")
+
+
+def _remove_dir(path: str | None) -> None:
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _comparison(source: str, output: str, exp: int, count: int = 3) -> list[tuple[np.ndarray, str]]:
+    """A few source frames beside the in-between frame rifeflow made right after each."""
+    from rifeflow.video_read import decode_frames, probe_video
+
+    src, out = probe_video(source), probe_video(output)
+    picks = [int(x) for x in np.linspace(0, max(src.frames - 2, 0), count)]
+    wanted = {i: None for i in picks}
+    for i, frame in enumerate(decode_frames(src, 8, 0, max(picks) + 1)):
+        if i in wanted:
+            wanted[i] = frame
+    n = 2**exp
+    made = {}
+    for j, frame in enumerate(decode_frames(out, 8, 0, max(picks) * n + 2)):
+        if j % n == 1 and (j - 1) // n in wanted:
+            made[(j - 1) // n] = frame
+    gallery = []
+    for i in picks:
+        gallery.append((wanted[i], f"source frame {i}"))
+        if i in made:
+            gallery.append((made[i], f"new frame after {i}"))
+    return gallery
+
+
+def _facts(result, source: str, exp: int) -> str:
+    from manifests.records import InterpolationOptions
+    from rifeflow.video_metrics import heldout_quality
+    from rifeflow.video_read import probe_video
+
+    probe = probe_video(source)
+    q = heldout_quality(probe, InterpolationOptions(exp=exp), None, 8)
+    lines = [
+        "| | in | out |", "|---|---|---|",
+        f"| frame rate | {result.fps_in} | {result.fps_out} |",
+        f"| frames | {result.frames_in} | {result.frames_out} |",
+        f"| duration | {probe.duration:.2f} s | {probe.duration:.2f} s |",
+        f"| audio streams | {len(probe.audio)} | {result.audio_streams} (copied) |",
+        "", f"Took {result.seconds:.1f} s; scene cuts {result.scene_cuts}, still pairs {result.static_pairs}.",
+    ]
+    if q.get("heldout_n"):
+        lines += ["", f"Held-out check on {q['heldout_n']} frames: **{q['heldout_psnr_db']:.2f} dB PSNR / "
+                      f"{q['heldout_ssim']:.4f} SSIM**, against {q['baseline_psnr_db']:.2f} dB / "
+                      f"{q['baseline_ssim']:.4f} for averaging the neighbours."]
+    return "\n".join(lines)
+
+
+def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = None):
+    import gradio as gr
+    import torch
+
+    from rife_kernels import MODELS, SCALES
+    from rifeflow.api import interpolate_images, interpolate_video
+    from rifeflow.errors import RifeflowError
+
+    has_gpu = torch.cuda.is_available()
+    samples = samples or {}
+
+    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, session, progress=gr.Progress()):
+        session = _session_dir(session)
+        source = upload or samples.get(sample)
+        if not source:
+            raise gr.Error("Upload a video or pick a sample clip first.")
+        size_mb = os.path.getsize(source) / 2**20
+        if size_mb > max_upload_mb:
+            raise gr.Error(f"{Path(source).name} is {size_mb:.0f} MB; the limit here is {max_upload_mb:.0f} MB.")
+        exp = FACTORS[factor]
+        output = os.path.join(session, f"{Path(source).stem}_{factor}.mp4")
+
+        def report(done, total):
+            progress(done / total, desc=f"{done}/{total} frames")
+
+        try:
+            result = interpolate_video(source, output, exp=exp, mode=mode, model=model, scale=float(scale), tta=tta,
+                                       fp16=fp16 and has_gpu, progress=report)
+        except (RifeflowError, ValueError) as exc:
+            raise gr.Error(str(exc).replace(source, Path(source).name)) from None
+        return output, _comparison(source, output, exp), _facts(result, source, exp), output, session
+
+    def run_images(img0, img1, factor, model, session):
+        session = _session_dir(session)
+        if img0 is None or img1 is None:
+            raise gr.Error("Give two images.")
+        try:
+            frames = interpolate_images(img0, img1, exp=FACTORS[factor], model=model)
+        except (RifeflowError, ValueError) as exc:
+            raise gr.Error(str(exc)) from None
+        archive = os.path.join(session, "inbetweens.zip")
+        from PIL import Image
+
+        with zipfile.ZipFile(archive, "w") as zf:
+            for i, frame in enumerate(frames, 1):
+                path = os.path.join(session, f"frame_{i:02d}.png")
+                Image.fromarray(frame).save(path)
+                zf.write(path, os.path.basename(path))
+        return [(f, f"t = {i}/{len(frames) + 1}") for i, f in enumerate(frames, 1)], archive, session
+
+    with gr.Blocks(title="rifeflow", analytics_enabled=False) as app:
+        session = gr.State(None, delete_callback=_remove_dir)
+        gr.Markdown("# rifeflow\nRaise the frame rate of a video, or fill in the frames between two images, "
+                    "with RIFE's IFNet.")
+        with gr.Tab("Video"):
+            with gr.Row():
+                with gr.Column():
+                    upload = gr.Video(label="Video (MP4, MOV, MKV, AVI, WebM)", sources=["upload"])
+                    sample = gr.Dropdown(choices=["(none)", *samples], value="(none)", label="or a sample clip")
+                    factor = gr.Radio(list(FACTORS), value="2x", label="Factor", info=QUALITY_NOTE)
+                    with gr.Accordion("Options", open=False):
+                        mode = gr.Radio(["chain", "direct"], value="chain", label="Mode",
+                                        info="direct needs rife-4.25")
+                        model = gr.Dropdown(sorted(MODELS), value="rife-hdv3", label="Model")
+                        scale = gr.Dropdown([str(s) for s in SCALES], value="1.0", label="Flow scale",
+                                            info="0.5 for 4K")
+                        tta = gr.Checkbox(label="Test-time augmentation (slower)")
+                        fp16 = gr.Checkbox(label="fp16", interactive=has_gpu,
+                                           info=None if has_gpu else "needs a GPU; none here")
+                    go = gr.Button("Interpolate", variant="primary")
+                with gr.Column():
+                    result = gr.Video(label="Result", interactive=False)
+                    facts = gr.Markdown()
+                    download = gr.File(label="Download")
+            compare = gr.Gallery(label="Before and after: source frames and the new frames after them", columns=6,
+                                 height=260)
+            go.click(lambda up, s, *rest: run_video(up, None if s == "(none)" else s, *rest),
+                     [upload, sample, factor, mode, model, scale, tta, fp16, session],
+                     [result, compare, facts, download, session], api_name="interpolate_video")
+        with gr.Tab("Image pair"):
+            with gr.Row():
+                img0 = gr.Image(label="First image", type="numpy")
+                img1 = gr.Image(label="Second image", type="numpy")
+            with gr.Row():
+                img_factor = gr.Radio(list(FACTORS), value="2x", label="Factor", info=QUALITY_NOTE)
+                img_model = gr.Dropdown(sorted(MODELS), value="rife-hdv3", label="Model")
+            img_go = gr.Button("Interpolate", variant="primary")
+            gallery = gr.Gallery(label="In-between frames", columns=4)
+            archive = gr.File(label="All frames (zip)")
+            img_go.click(run_images, [img0, img1, img_factor, img_model, session], [gallery, archive, session],
+                         api_name="interpolate_images")
+    return app.queue(default_concurrency_limit=1)
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, max_upload_mb: float = 200.0) -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from rifeflow.sample import make_sample_clip
+
+    sample_dir = tempfile.mkdtemp(prefix="rifeflow-samples-")
+    samples = {"synthetic motion with a tone (2 s)": make_sample_clip(os.path.join(sample_dir, "sample.mp4"))}
+    import gradio as gr
+
+    # System fonts: the default theme would fetch Google Fonts, and the page must render offline.
+    theme = gr.themes.Default(font=LOCAL_FONTS, font_mono=["ui-monospace", "monospace"])
+    try:
+        build_app(max_upload_mb, samples).launch(server_name=host, server_port=port, share=False, theme=theme,
+                                                 max_file_size=f"{max_upload_mb}mb", show_error=True)
+    finally:
+        shutil.rmtree(sample_dir, ignore_errors=True)
