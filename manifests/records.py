@@ -43,6 +43,7 @@ class VideoProbe(Record):
     color_trc: int
     video_stream_index: int
     video_streams: int
+    rotation: int = 0  # display rotation in degrees (phone footage); frames are stored unrotated
     audio: list[AudioStreamInfo] = Field(default_factory=list)
     # For VFR input: for each constant-rate slot, the index of the decoded frame shown there.
     slot_sources: Optional[list[int]] = None

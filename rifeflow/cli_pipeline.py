@@ -47,6 +47,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-timeout", dest="chunk_timeout_s", type=float, help="seconds before a chunk is cancelled")
     p.set_defaults(func=_cmd_run)
     add_report_command(sub)
+    p = sub.add_parser("ui", help="a web page for one video or one image pair (needs rifeflow[ui])")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=200.0)
+    p.set_defaults(func=_cmd_ui)
 
 
 def _cmd_report(args) -> int:
@@ -65,3 +70,13 @@ def add_report_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dest_uri")
     p.add_argument("--plot", help="also draw the PSNR distribution and throughput to this PNG")
     p.set_defaults(func=_cmd_report)
+
+
+def _cmd_ui(args) -> int:
+    try:
+        from rifeflow.ui import serve
+    except ImportError as exc:
+        print(f"rifeflow: error: the web page needs the ui extra (pip install 'rifeflow[ui]'): {exc}", file=sys.stderr)
+        return 2
+    serve(args.host, args.port, args.max_upload_mb)
+    return 0

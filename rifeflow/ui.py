@@ -143,7 +143,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
                     result = gr.Video(label="Result", interactive=False)
                     facts = gr.Markdown()
                     download = gr.File(label="Download")
-            compare = gr.Gallery(label="Before and after: source frames and the new frames after them", columns=6,
+            compare = gr.Gallery(label="Before and after: source frames and the new frames after them", columns=6, format="png",
                                  height=260)
             go.click(lambda up, s, *rest: run_video(up, None if s == "(none)" else s, *rest),
                      [upload, sample, factor, mode, model, scale, tta, fp16, session],
@@ -156,7 +156,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
                 img_factor = gr.Radio(list(FACTORS), value="2x", label="Factor", info=QUALITY_NOTE)
                 img_model = gr.Dropdown(sorted(MODELS), value="rife-hdv3", label="Model")
             img_go = gr.Button("Interpolate", variant="primary")
-            gallery = gr.Gallery(label="In-between frames", columns=4)
+            gallery = gr.Gallery(label="In-between frames", columns=4, format="png")
             archive = gr.File(label="All frames (zip)")
             img_go.click(run_images, [img0, img1, img_factor, img_model, session], [gallery, archive, session],
                          api_name="interpolate_images")
@@ -175,6 +175,6 @@ def serve(host: str = "127.0.0.1", port: int = 7860, max_upload_mb: float = 200.
     theme = gr.themes.Default(font=LOCAL_FONTS, font_mono=["ui-monospace", "monospace"])
     try:
         build_app(max_upload_mb, samples).launch(server_name=host, server_port=port, share=False, theme=theme,
-                                                 max_file_size=f"{max_upload_mb}mb", show_error=True)
+                                                 max_file_size=int(max_upload_mb * 2**20), show_error=True)
     finally:
         shutil.rmtree(sample_dir, ignore_errors=True)

@@ -54,11 +54,15 @@ def _audio_info(path: str) -> list[AudioStreamInfo]:
     return infos
 
 
-def _frame_times(path: str, container, stream) -> list[float]:
+def _frame_times(path: str, container, stream) -> tuple[list[float], int]:
+    """Presentation time of every decoded frame, and the display rotation of the first."""
     tb = float(stream.time_base)
     times: list[float] = []
+    rotation = 0
     try:
         for frame in container.decode(stream):
+            if not times:
+                rotation = int(frame.rotation or 0)
             times.append(frame.pts * tb if frame.pts is not None else (times[-1] if times else 0.0))
     except av.FFmpegError as exc:
         raise VideoError(path, f"damaged or truncated: decoding failed after {len(times)} frames ({exc.strerror or exc})") from exc
@@ -66,7 +70,7 @@ def _frame_times(path: str, container, stream) -> list[float]:
         raise VideoError(path, "the video stream has no decodable frames")
     if stream.frames and len(times) + 1 < stream.frames:
         raise VideoError(path, f"truncated: {len(times)} of {stream.frames} frames could be decoded")
-    return times
+    return times, rotation
 
 
 def probe_video(path: str) -> VideoProbe:
@@ -89,13 +93,13 @@ def probe_video(path: str) -> VideoProbe:
             color_primaries=int(cc.color_primaries), color_trc=int(cc.color_trc),
             video_stream_index=stream.index, video_streams=len(container.streams.video),
         )
-        times = _frame_times(path, container, stream)
+        times, rotation = _frame_times(path, container, stream)
     slots = constant_rate_slots(times, rate)
     frames = len(slots) if slots is not None else len(times)
     return VideoProbe(
         source=path, fps=str(rate), frames_decoded=len(times), frames=frames, start_time=times[0],
         duration=frames / float(rate), vfr=slots is not None, audio=_audio_info(path),
-        slot_sources=slots, **info,
+        slot_sources=slots, rotation=rotation, **info,
     )
 
 

@@ -138,6 +138,8 @@ class VideoWriter:
         cc.time_base = 1 / self.rate
         cc.colorspace, cc.color_range = probe.colorspace, probe.color_range
         cc.color_primaries, cc.color_trc = probe.color_primaries, probe.color_trc
+        if probe.rotation:
+            stream.set_display_rotation(probe.rotation)  # players turn phone footage upright, as for the source
         return stream
 
     def write(self, rgb: np.ndarray) -> None:

@@ -17,6 +17,6 @@ PIP=".venv/bin/python -m pip --disable-pip-version-check"
 $PIP install --quiet --upgrade pip
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 $PIP install --quiet "torch==2.13.0"
-$PIP install --quiet -e ".[test]"
+$PIP install --quiet -e ".[test,ui]"
 .venv/bin/rifeflow fetch-weights rife-hdv3 rife-4.25
 echo "setup: ready (.venv)"

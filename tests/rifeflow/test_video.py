@@ -18,6 +18,7 @@ CLIPS = {
     "exo_roadtrip_vp92_10bit_426x240.webm": "10-bit VP9",
     "exo_hdr10_10bit_1080p.mp4": "10-bit HEVC 1080p, edit list",
     "exo_bear_vp9_odd_161x121.webm": "odd dimensions",
+    "exo_video_1_phone.mp4": "phone clip with a 90 degree display rotation",
 }
 
 
@@ -37,7 +38,7 @@ def test_clip_comes_out_at_twice_the_rate_with_its_audio(videos, tmp_path, name)
     assert not out.vfr
     assert abs(out.duration - source.duration) <= frame
     assert abs(out.start_time - source.start_time) <= frame
-    assert (out.width, out.height) == (source.width, source.height)
+    assert (out.width, out.height, out.rotation) == (source.width, source.height, source.rotation)
     assert out.codec == "h264"
     assert out.bit_depth == (10 if source.bit_depth > 8 else 8)
     # H.264 leaves limited range implicit (unspecified == MPEG); everything else is tagged as given.
