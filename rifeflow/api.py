@@ -59,7 +59,7 @@ def interpolate_video(
     fp16: bool = False,
     tta: bool = False,
     mode: str = "chain",
-    batch_size: int = 4,
+    batch_size: Optional[int] = None,
     crf: int = 16,
     preset: str = "medium",
     eight_bit: bool = False,
@@ -69,6 +69,8 @@ def interpolate_video(
     """Write `input_path` at 2^exp times its frame rate to `output_path`, audio carried over.
 
     `progress(frames_done, frames_total)` is called as output frames are written.
+    `batch_size` (pairs per forward pass) defaults to 4 on a GPU and 1 on a CPU, where
+    larger batches measured slower (bench/run.py).
     """
     started = time.perf_counter()
     input_path, output_path = os.fspath(input_path), os.fspath(output_path)
@@ -78,6 +80,7 @@ def interpolate_video(
         raise OptionError(f"{output_path}: output would overwrite the input")
     probe = probe_video(input_path)
     interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
+    batch_size = batch_size or (4 if interp.device.type == "cuda" else 1)
     bit_depth = 8 if eight_bit or probe.bit_depth <= 8 else 16
     rate_out = probe.rate * 2**exp
     total = probe.frames * 2**exp

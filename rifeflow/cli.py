@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="input video (MP4, MOV, MKV, AVI, WebM, ...)")
     p.add_argument("output", help="output file (.mp4, .mov or .mkv)")
     _model_args(p)
-    p.add_argument("--batch", type=int, default=4, help="frame pairs per forward pass")
+    p.add_argument("--batch", type=int, default=None, help="frame pairs per forward pass (default: 4 on GPU, 1 on CPU)")
     p.add_argument("--crf", type=int, default=16, help="x264 quality, lower is better (default 16)")
     p.add_argument("--preset", default="medium", help="x264 preset (default medium)")
     p.add_argument("--8bit", dest="eight_bit", action="store_true", help="write 8-bit output for 10-bit input")
