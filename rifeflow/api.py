@@ -5,7 +5,6 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -147,7 +146,3 @@ def main_interpolate(input_video_path, output_dir_path, exp: int = 1, use_fp16: 
     os.makedirs(output_dir_path, exist_ok=True)
     output = os.path.join(os.fspath(output_dir_path), f"{stem}_{2**exp}x.mp4")
     return interpolate_video(input_video_path, output, exp=exp, fp16=use_fp16).output_path
-
-
-def fraction(text: str) -> Fraction:
-    return Fraction(text)

@@ -25,8 +25,9 @@ def translate_errors(uri: str) -> Iterator[None]:
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except OSError as exc:
-        code = getattr(exc, "errno", None)
-        raise ConnectionError(f"storage error on {uri}: {exc}") from exc if code is None else exc
+        if exc.errno is not None:  # a local condition (disk full, ...): keep it as it is
+            raise
+        raise ConnectionError(f"storage error on {uri}: {exc}") from exc
     except Exception as exc:  # botocore / aiohttp errors surface as their own types
         name = type(exc).__name__
         if "NoSuchKey" in name or "NoSuchBucket" in name:
@@ -88,7 +89,7 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
     """
     fs, path = filesystem(uri)
     with translate_errors(uri):
-        if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        if is_local(uri):
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             tmp = f"{path}.{uuid.uuid4().hex}.partial"
             with open(tmp, "wb") as fh:
@@ -117,7 +118,7 @@ def upload_atomic(local_path: str, uri: str) -> None:
     """Put a local file at `uri`; on a filesystem through a temporary name and a rename."""
     fs, path = filesystem(uri)
     with translate_errors(uri):
-        if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        if is_local(uri):
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             tmp = f"{path}.{uuid.uuid4().hex}.partial"
             fs.put_file(local_path, tmp)
