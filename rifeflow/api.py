@@ -5,11 +5,11 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
 
-from rife_kernels import model_spec
+from rife_kernels import inbetweens, model_spec
 from rifeflow.engine import PairStats, check_options, interpolate_stream, load_interpolator, to_arrays, to_tensor
 from rifeflow.errors import OptionError, VideoError
 from rifeflow.threads import BackgroundSink, prefetch
@@ -130,8 +130,6 @@ def interpolate_images(img0, img1, exp: int = 1, *, model: str = "rife-hdv3", we
         raise VideoError(str(img1) if not isinstance(img1, np.ndarray) else "img1",
                          f"size {a.shape[1]}x{a.shape[0]} and {b.shape[1]}x{b.shape[0]} differ")
     interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
-    from rife_kernels import inbetweens
-
     tensors = to_tensor([a, b], interp.device)
     mids, _, _ = inbetweens(interp, tensors[:1], tensors[1:], exp, mode)
     return list(to_arrays(mids[0], a.dtype))

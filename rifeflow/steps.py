@@ -85,20 +85,19 @@ def split_video(manifest: VideoManifest) -> VideoManifest:
 
 
 def _write_chunks(frames, chunks: list[ChunkSpec], tmp: str) -> None:
-    open_writers: dict[int, ChunkWriter] = {}
+    open_writers: dict[int, tuple[ChunkSpec, ChunkWriter]] = {}
     pending = sorted(chunks, key=lambda c: c.start)
     for index, frame in enumerate(frames):
         while pending and pending[0].start == index:
             chunk = pending.pop(0)
-            open_writers[chunk.index] = ChunkWriter(os.path.join(tmp, f"{chunk.index}.mkv"))
-        for chunk in [c for c in chunks if c.index in open_writers]:
-            writer = open_writers[chunk.index]
+            open_writers[chunk.index] = (chunk, ChunkWriter(os.path.join(tmp, f"{chunk.index}.mkv")))
+        for key, (chunk, writer) in list(open_writers.items()):
             writer.write(frame)
             if index == chunk.stop - 1:
                 writer.close()
                 storage.upload_atomic(writer.path, chunk.input_uri)
                 os.remove(writer.path)
-                del open_writers[chunk.index]
+                del open_writers[key]
     if open_writers or pending:
         raise RuntimeError(f"source ended before chunks {sorted(open_writers) + [c.index for c in pending]} were complete")
 
