@@ -82,9 +82,23 @@ def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
     if scheduler:
         yield describe_cluster(scheduler)
         return
+    import dask
     from distributed import LocalCluster
 
+    from rifeflow.engine import threads_per_worker
+
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.WARNING) as cluster:
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ(threads_per_worker(workers))}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                         silence_logs=logging.WARNING) as cluster:
         yield describe_cluster(cluster.scheduler_address)
+
+
+def worker_environ(torch_threads: int) -> dict[str, str]:
+    """Environment of a local worker process: its share of the cores for native thread pools.
+
+    Replaces Dask's default, whose MALLOC_TRIM_THRESHOLD_ slows the model down
+    (see rifeflow/allocator.py) and whose one thread per pool would starve it.
+    """
+    threads = str(torch_threads)
+    return {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from rife_kernels import FrameInterpolator, check_exp, check_scale, inbetweens
+from rifeflow.allocator import keep_freed_memory
 from rifeflow.errors import OptionError
 from rifeflow.weights import ResolvedWeights, build_model, pick_device, resolve_weights
 
@@ -51,6 +52,7 @@ def load_interpolator(model: str, weights: str | None, device: str | None, scale
     if fp16 and dev.type != "cuda":
         log.info("fp16 requested but running on %s: using fp32", dev.type)
     MODEL_LOADS["count"] += 1
+    keep_freed_memory()
     return FrameInterpolator(build_model(resolved), dev, scale=scale, fp16=fp16, tta=tta), resolved
 
 

@@ -1,0 +1,25 @@
+"""Local Dask workers get an environment fit for the model (see rifeflow/allocator.py)."""
+import os
+
+from distributed import Client
+
+from rifeflow.allocator import keep_freed_memory
+from rifeflow.cluster import dask_cluster
+
+
+def _worker_view():
+    return {key: os.environ.get(key) for key in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def test_local_workers_share_the_cores_and_keep_the_adaptive_allocator():
+    with dask_cluster(None, 2) as cluster, Client(cluster.address) as client:
+        views = client.run(_worker_view)
+    expected = str(max(1, (os.cpu_count() or 1) // 2))
+    assert len(views) == 2
+    for view in views.values():
+        assert view == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": expected, "MKL_NUM_THREADS": expected}
+    assert cluster.torch_threads == int(expected)
+
+
+def test_fixed_malloc_thresholds_are_accepted_by_glibc():
+    assert keep_freed_memory() is True
