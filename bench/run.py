@@ -1,14 +1,23 @@
-"""rifeflow benchmarks: bare model, end to end, FFmpeg's minterpolate, memory. Prints markdown tables.
+"""rifeflow benchmarks. Prints markdown tables; every ratio is against a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py [--quick] [--only model,e2e,minterp,memory]
+    .venv/bin/python bench/run.py [--quick] [--reps N] [--only model,worker,e2e,reference,minterp,memory]
 
-Every ratio is against a baseline measured in the same run. Clips are made from ../shared/data.
+model: IFNet alone on frames in memory. worker: the same inside a Dask worker, Dask's default
+environment against rifeflow's. e2e: `rifeflow interpolate` and `rifeflow run` (1 and 2 workers);
+each repetition measures the bare model on the clip right before, and efficiency is the bare
+model's seconds for the same pairs over the command's seconds (medians over repetitions).
+reference: ECCV2022-RIFE's inference_video.py (bench/reference/setup.sh builds its environment)
+timed beside `rifeflow interpolate` in each repetition, and its frames against ours.
+minterp: FFmpeg's minterpolate, held out. memory: peak RSS of `rifeflow run` for a clip and the
+clip made 8x longer. Clips are made from ../shared/data.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,29 +31,52 @@ import psutil
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reference  # noqa: E402
 from clips import OUT, load_frames, repeated, trimmed  # noqa: E402
 
 from rife_kernels import FrameInterpolator  # noqa: E402
-from rifeflow.engine import to_tensor  # noqa: E402
+from rifeflow.allocator import keep_freed_memory  # noqa: E402
+from rifeflow.engine import interpolate_stream, to_tensor  # noqa: E402
 from rifeflow.quality import psnr  # noqa: E402
+from rifeflow.video_read import probe_video  # noqa: E402
 from rifeflow.weights import build_model, resolve_weights  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
 
 def clip_set(quick: bool) -> dict[str, Path]:
-    n = 24 if quick else 48
+    n512, n700, n720 = (24, 24, 12) if quick else (64, 48, 24)
     return {
-        "512x512 talking head": trimmed("WDA_KatieHill_000.mp4", n),
-        "700x700 talking head": trimmed("retalking_face_3.mp4", n, size=(700, 700), label="retalking3_700"),
-        "1280x720": trimmed("WDA_AlexandriaOcasioCortez_000.mp4", n // 2, size=(1280, 720), label="aoc_720p"),
+        "512x512 talking head": trimmed("WDA_KatieHill_000.mp4", n512),
+        "700x700 talking head": trimmed("retalking_face_3.mp4", n700, size=(700, 700), label="retalking3_700"),
+        "1280x720": trimmed("WDA_AlexandriaOcasioCortez_000.mp4", n720, size=(1280, 720), label="aoc_720p"),
     }
+
+
+_INTERP: dict[str, FrameInterpolator] = {}
+
+
+def _interpolator(model: str = "rife-hdv3") -> FrameInterpolator:
+    if model not in _INTERP:
+        _INTERP[model] = FrameInterpolator(build_model(resolve_weights(model)), torch.device("cpu"))
+    return _INTERP[model]
+
+
+def bare_rate(path: Path, pairs: int = 6) -> float:
+    """Interpolated frames/s of rife-hdv3 alone (batch 1, channels-last) on pairs of this clip."""
+    interp = _interpolator()
+    tensors = [to_tensor([f], interp.device) for f in load_frames(path, pairs + 1)]
+    interp.interpolate(tensors[0], tensors[1])
+    started = time.perf_counter()
+    for a, b in zip(tensors, tensors[1:]):
+        interp.interpolate(a, b)
+    return pairs / (time.perf_counter() - started)
 
 
 def bare_model(clips, quick) -> list[dict]:
     rows = []
-    batches = (1, 4) if quick else (1, 2, 4, 8)
     for label, path in clips.items():
+        batches = (1, 2, 4, 8) if label.startswith("512") and not quick else (1, 4)
         frames = load_frames(path, 9)
         for model in ("rife-hdv3", "rife-4.25"):
             net = build_model(resolve_weights(model))
@@ -64,53 +96,133 @@ def bare_model(clips, quick) -> list[dict]:
     return rows
 
 
-def _interpolate_cli(path: Path, out: Path) -> dict:
-    code = ("import json,sys; from rifeflow import interpolate_video; "
-            "r = interpolate_video(sys.argv[1], sys.argv[2], exp=1); print(json.dumps(r.as_dict()))")
+def interpolate_cli(path: Path, out: Path) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, str(path), str(out)], capture_output=True, text=True, check=True)
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["wall"] = time.perf_counter() - started
-    return result
+    proc = subprocess.run([str(BIN / "rifeflow"), "interpolate", str(path), str(out), "--exp", "1"],
+                          capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    m = re.search(r": (\d+) -> \d+ frames.*?(\d+) still pair\(s\), (\d+) scene cut", proc.stdout)
+    return dict(wall=wall, pairs=int(m[1]) - 1 - int(m[2]) - int(m[3]))
 
 
-def _run_cli(path: Path, workers: int, tmp: Path) -> dict:
-    src = tmp / f"src-{workers}"
-    src.mkdir(exist_ok=True)
-    (src / path.name).unlink(missing_ok=True)
-    os.symlink(path, src / path.name)
-    dest = tmp / f"dest-{workers}"
+def run_cli(paths: list[Path], workers: int, tmp: Path, chunk_frames: int) -> dict:
+    src = Path(tempfile.mkdtemp(dir=tmp, prefix="src-"))
+    for path in paths:
+        os.symlink(path, src / path.name)
+    dest = Path(tempfile.mkdtemp(dir=tmp, prefix="dest-"))
     env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "DO_NOT_TRACK": "1"}
     started = time.perf_counter()
     subprocess.run([str(BIN / "rifeflow"), "run", str(src), str(dest), "--workers", str(workers),
-                    "--chunk-frames", "8", "--heldout-frames", "0"], env=env, capture_output=True, check=True)
+                    "--chunk-frames", str(chunk_frames), "--heldout-frames", "0"], env=env, capture_output=True,
+                   check=True)
     wall = time.perf_counter() - started
-    manifest = json.loads(next((dest / ".rifeflow" / "manifests").iterdir()).read_text())
-    inside = sum(manifest["timings"].get(s, 0) for s in ("probe", "split", "interpolate", "stitch"))
-    static = sum(r["static_pairs"] for r in manifest["results"])
-    return dict(wall=wall, inside=inside, pairs=manifest["probe"]["frames"] - 1 - static)
+    pairs, inside = {}, 0.0
+    for manifest_path in (dest / ".rifeflow" / "manifests").iterdir():
+        manifest = json.loads(manifest_path.read_text())
+        inside += sum(manifest["timings"].get(s, 0) for s in ("probe", "split", "interpolate", "stitch"))
+        skipped = sum(r["static_pairs"] + len(r.get("scene_cut_pairs") or []) for r in manifest["results"])
+        pairs[Path(manifest["source_uri"]).name] = manifest["probe"]["frames"] - 1 - skipped
+    return dict(wall=wall, inside=inside, pairs=pairs)
 
 
-def end_to_end(clips, bare_rows) -> list[dict]:
-    rows = []
+def _median_row(clip: str, what: str, reps: list[tuple[float, float]], **extra) -> dict:
+    """reps: (model frames/s, efficiency) per repetition."""
+    effs = [e for _, e in reps]
+    return dict(clip=clip, what=what, fps=statistics.median(f for f, _ in reps), eff=statistics.median(effs),
+                eff_min=min(effs), eff_max=max(effs), n=len(reps), **extra)
+
+
+def end_to_end(clips, reps: int, with_reference: bool) -> tuple[list[dict], list[dict]]:
+    rows, ref_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for label, path in clips.items():
-            bare = max(r["fps"] for r in bare_rows if r["clip"] == label and r["model"] == "rife-hdv3")
-            r = _interpolate_cli(path, tmp / f"{path.stem}-out.mp4")
-            model_frames = r["frames_in"] - 1 - r["static_pairs"] - r["scene_cuts"]
-            rows.append(dict(clip=label, what="rifeflow interpolate", fps=model_frames / r["wall"],
-                             out_fps=r["frames_out"] / r["wall"], bare=bare))
-            for workers in (1, 2):
-                run = _run_cli(path, workers, tmp)
-                rows.append(dict(clip=label, what=f"rifeflow run, {workers} worker(s), whole command",
-                                 fps=run["pairs"] / run["wall"], out_fps=2 * (run["pairs"] + 1) / run["wall"],
-                                 bare=bare))
-                rows.append(dict(clip=label, what=f"rifeflow run, {workers} worker(s), flow stages",
-                                 fps=run["pairs"] / run["inside"], out_fps=2 * (run["pairs"] + 1) / run["inside"],
-                                 bare=bare))
-            print(f"  e2e {label}: " + ", ".join(f"{x['what']} {x['fps']:.2f}" for x in rows if x["clip"] == label),
-                  flush=True)
+            chunk_frames = -(-probe_video(str(path)).frames // 4)  # four equal chunks: two per worker
+            got: dict[str, list] = {}
+            bares, ref_ratios, ref_walls, our_walls = [], [], [], []
+            for rep in range(reps):
+                bare = bare_rate(path)
+                bares.append(bare)
+                r = interpolate_cli(path, tmp / f"{path.stem}-out.mp4")
+                got.setdefault("rifeflow interpolate", []).append((r["pairs"] / r["wall"], r["pairs"] / bare / r["wall"]))
+                if with_reference:
+                    ref = reference.video_seconds(path, tmp / f"{path.stem}-ref.mp4")
+                    ref_ratios.append(ref / r["wall"])
+                    ref_walls.append(ref)
+                    our_walls.append(r["wall"])
+                for workers in (1, 2) if rep == 0 else (2,):  # 2 is the default; 1 for comparison
+                    run = run_cli([path], workers, tmp, chunk_frames)
+                    pairs = sum(run["pairs"].values())
+                    got.setdefault(f"rifeflow run, {workers} worker(s), whole command", []).append(
+                        (pairs / run["wall"], pairs / bare / run["wall"]))
+                    got.setdefault(f"rifeflow run, {workers} worker(s), flow stages", []).append(
+                        (pairs / run["inside"], pairs / bare / run["inside"]))
+                print(f"  e2e {label} rep {rep + 1}: bare {bare:.2f}, "
+                      + ", ".join(f"{k} {v[-1][1]:.2f}" for k, v in got.items())
+                      + (f", reference/ours {ref_ratios[-1]:.2f}" if with_reference else ""), flush=True)
+            rows += [_median_row(label, what, values, bare=statistics.median(bares)) for what, values in got.items()]
+            if with_reference:
+                ref_rows.append(dict(clip=label, ours=statistics.median(our_walls), ref=statistics.median(ref_walls),
+                                     ratio=statistics.median(ref_ratios), lo=min(ref_ratios), hi=max(ref_ratios),
+                                     n=reps))
+    return rows, ref_rows
+
+
+def agreement(clips, frames: int = 12) -> list[dict]:
+    """PSNR between the reference's frames and rifeflow's for the same decoded frames (lossless both sides)."""
+    rows = []
+    interp = _interpolator()
+    for label, path in clips.items():
+        source = load_frames(path, frames)
+        ref = reference.image_sequence(source)
+        ours = list(interpolate_stream(interp, source, 1, "chain", 1))[: len(ref)]
+        mids = [psnr(a, b) for a, b in zip(ref[1::2], ours[1::2])]
+        kept = [psnr(a, b) for a, b in zip(ref[0::2], ours[0::2])]
+        rows.append(dict(clip=label, frames=len(ref), mid_mean=float(np.mean(mids)), mid_min=float(np.min(mids)),
+                         kept_min=float(np.min(kept))))
+        print(f"  agreement {label}: {rows[-1]}", flush=True)
+    return rows
+
+
+def _worker_model_seconds(path: str, threads: int, rifeflow_loader: bool) -> float:
+    """Seconds per frame on a worker; with rifeflow_loader the model comes through rifeflow's loader."""
+    from rifeflow.engine import configure_threads, load_interpolator
+
+    configure_threads(threads)
+    if rifeflow_loader:
+        interp, _ = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, False)
+    else:
+        interp = FrameInterpolator(build_model(resolve_weights("rife-hdv3")), torch.device("cpu"))
+    tensors = [to_tensor([f], interp.device) for f in load_frames(Path(path), 5)]
+    interp.interpolate(tensors[0], tensors[1])
+    times = []
+    for a, b in zip(tensors, tensors[1:]):
+        started = time.perf_counter()
+        interp.interpolate(a, b)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def in_worker(clips) -> list[dict]:
+    """IFNet inside one Dask worker process (all cores' torch threads): plain Dask vs rifeflow's cluster and loader."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    from rifeflow.cluster import dask_cluster
+
+    path = str(next(iter(clips.values())))
+    threads = os.cpu_count() or 1
+    rows = []
+    for rep in range(2):
+        bare = 1 / bare_rate(Path(path), 4)
+        with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            default = client.submit(_worker_model_seconds, path, threads, False, pure=False).result()
+        with dask_cluster(None, 1) as info, Client(info.address) as client:
+            ours = client.submit(_worker_model_seconds, path, threads, True, pure=False).result()
+        rows.append(dict(rep=rep + 1, bare=bare, dask_default=default, rifeflow=ours))
+        print(f"  worker: {rows[-1]}", flush=True)
     return rows
 
 
@@ -148,8 +260,7 @@ def _drain(graph) -> list[np.ndarray]:
 def minterpolate_vs_model(clips) -> list[dict]:
     """Held-out: drop every other frame, rebuild it with each method, compare with the truth."""
     rows = []
-    net = build_model(resolve_weights("rife-hdv3"))
-    interp = FrameInterpolator(net, torch.device("cpu"))
+    interp = _interpolator()
     for label, path in clips.items():
         frames = load_frames(path, 17)
         kept, truth = frames[0::2], frames[1::2]
@@ -211,12 +322,30 @@ def tables(results: dict) -> str:
                 "| clip | model | batch | channels-last | interpolated frames/s |", "|---|---|---|---|---|"]
         out += [f"| {r['clip']} | {r['model']} | {r['batch']} | {'yes' if r['channels_last'] else 'no'} | "
                 f"{r['fps']:.2f} |" for r in results["model"]]
+    if "worker" in results:
+        out += ["", "### IFNet inside a Dask worker (512x512, one worker, all cores' torch threads; seconds per frame)", "",
+                "| repetition | bare, this process | plain Dask worker | rifeflow's cluster and loader | "
+                "plain / bare | rifeflow's / bare |", "|---|---|---|---|---|---|"]
+        out += [f"| {r['rep']} | {r['bare']:.3f} | {r['dask_default']:.3f} | {r['rifeflow']:.3f} | "
+                f"{r['dask_default'] / r['bare']:.2f} | {r['rifeflow'] / r['bare']:.2f} |" for r in results["worker"]]
     if "e2e" in results:
-        out += ["", "### End to end (exp=1, rife-hdv3), against the best bare-model rate of the same clip", "",
-                "| clip | command | model frames/s | output frames/s | bare model | efficiency |",
-                "|---|---|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['what']} | {r['fps']:.2f} | {r['out_fps']:.2f} | {r['bare']:.2f} | "
-                f"{r['fps'] / r['bare']:.2f} |" for r in results["e2e"]]
+        out += ["", "### End to end (exp=1, rife-hdv3; efficiency = bare-model seconds for the same pairs / "
+                "command seconds)", "",
+                "| clip | command | model frames/s | bare model frames/s | efficiency (median) | range | runs |",
+                "|---|---|---|---|---|---|---|"]
+        out += [f"| {r['clip']} | {r['what']} | {r['fps']:.2f} | {r['bare']:.2f} | {r['eff']:.2f} | "
+                f"{r['eff_min']:.2f}-{r['eff_max']:.2f} | {r['n']} |" for r in results["e2e"]]
+    if "reference" in results:
+        out += ["", "### ECCV2022-RIFE's inference_video.py (same weights, exp=1) against `rifeflow interpolate`", "",
+                "| clip | reference s | rifeflow s | speed-up (median) | range | runs |", "|---|---|---|---|---|---|"]
+        out += [f"| {r['clip']} | {r['ref']:.1f} | {r['ours']:.1f} | {r['ratio']:.2f}x | {r['lo']:.2f}-{r['hi']:.2f}"
+                f" | {r['n']} |" for r in results["reference"]]
+    if "agreement" in results:
+        out += ["", "### Reference frames against rifeflow's (same decoded frames, PNG both sides)", "",
+                "| clip | frames | in-between PSNR mean | in-between PSNR min | source frames PSNR min |",
+                "|---|---|---|---|---|"]
+        out += [f"| {r['clip']} | {r['frames']} | {r['mid_mean']:.2f} dB | {r['mid_min']:.2f} dB | "
+                f"{r['kept_min']:.2f} dB |" for r in results["agreement"]]
     if "minterp" in results:
         out += ["", "### Held-out against FFmpeg's minterpolate (every other frame dropped and rebuilt)", "",
                 "| clip | rifeflow PSNR | minterpolate PSNR | neighbour average | rifeflow frames/s | "
@@ -233,26 +362,48 @@ def tables(results: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer frames and batch sizes")
-    parser.add_argument("--only", default="model,e2e,minterp,memory")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short clips, one repetition, batch sizes 1 and 4")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions of each end-to-end measurement (3)")
+    parser.add_argument("--only", default="model,worker,e2e,reference,minterp,memory")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     torch.set_num_threads(os.cpu_count() or 1)
+    keep_freed_memory()  # the same allocator settings rifeflow's own processes use
     parts = args.only.split(",")
+    reps = args.reps or (1 if args.quick else 3)
     clips = clip_set(args.quick)
-    results = {}
-    if "model" in parts or "e2e" in parts:
-        results["model"] = bare_model(clips, args.quick)
-    if "e2e" in parts:
-        results["e2e"] = end_to_end(clips, results["model"])
-    if "minterp" in parts:
-        results["minterp"] = minterpolate_vs_model(clips)
-    if "memory" in parts:
-        results["memory"] = memory(args.quick)
-    text = tables(results)
-    (OUT / "results.md").write_text(text + "\n")
-    print("\n" + text)
+    if "reference" in parts:
+        reference.ensure_environment()
+    results: dict = {}
+
+    def publish():
+        text = tables(results)
+        (OUT / "results.md").write_text(text + "\n")
+        (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        return text
+
+    sections = [
+        ("model", lambda: bare_model(clips, args.quick)),
+        ("worker", lambda: in_worker(clips)),
+        ("e2e", None),
+        ("agreement", lambda: agreement(clips)),
+        ("minterp", lambda: minterpolate_vs_model(clips)),
+        ("memory", lambda: memory(args.quick)),
+    ]
+    for name, run in sections:
+        if name == "e2e":
+            if "e2e" in parts or "reference" in parts:
+                results["e2e"], ref_rows = end_to_end(clips, reps, "reference" in parts)
+                if ref_rows:
+                    results["reference"] = ref_rows
+        elif name == "agreement":
+            if "reference" in parts:
+                results["agreement"] = run()
+        elif name in parts:
+            results[name] = run()
+        publish()
+    print("\n" + publish())
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ def _cmd_interpolate(args) -> int:
         progress=TerminalProgress(os.path.basename(args.input)),
     )
     print(f"{result.output_path}: {result.frames_in} -> {result.frames_out} frames, {result.fps_in} -> "
-          f"{result.fps_out} fps, {result.audio_streams} audio stream(s), {result.seconds:.1f} s")
+          f"{result.fps_out} fps, {result.audio_streams} audio stream(s), {result.static_pairs} still pair(s), "
+          f"{result.scene_cuts} scene cut(s), {result.seconds:.1f} s")
     return 0
 
 

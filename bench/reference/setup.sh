@@ -10,7 +10,7 @@ wheel_sha=1ce4edca261aff4ea3a3c3068b7fd8467e6193702b996fb1735c78f3f85b86c4
 command -v ffmpeg >/dev/null || { echo "reference: skvideo needs the ffmpeg binary (apt-get install ffmpeg)" >&2; exit 1; }
 [ -x "$env/bin/python" ] || python3 -m venv "$env"
 # numpy <= 1.23.5 is the repository's own pin (sk-video uses aliases numpy 1.24 removed).
-"$env/bin/pip" install -q torch==2.13.0 numpy==1.23.5 opencv-python-headless==4.8.1.78 sk-video==1.1.10 tqdm
+"$env/bin/pip" install -q torch==2.13.0 numpy==1.23.5 opencv-python-headless==4.8.1.78 sk-video==1.1.10 tqdm moviepy==1.0.3
 
 if [ ! -f "$env/ECCV2022-RIFE/inference_video.py" ]; then
   tmp="$(mktemp -d)"
