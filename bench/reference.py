@@ -24,8 +24,8 @@ def ensure_environment() -> None:
         subprocess.run(["bash", str(HERE / "reference" / "setup.sh")], check=True)
 
 
-def _run(args: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(SHIM)}
+def _run(args: list[str], cwd: Path, base_env: dict | None = None) -> float:
+    env = {**(base_env or os.environ), "PYTHONPATH": str(SHIM)}
     started = time.perf_counter()
     proc = subprocess.run([str(ENV / "bin" / "python"), str(REPO / "inference_video.py"), *args,
                            "--model", str(REPO / "train_log")], cwd=cwd, env=env, capture_output=True, text=True)
@@ -35,10 +35,10 @@ def _run(args: list[str], cwd: Path) -> float:
     return seconds
 
 
-def video_seconds(clip: Path, out: Path) -> float:
+def video_seconds(clip: Path, out: Path, base_env: dict | None = None) -> float:
     """Wall time of `inference_video.py --exp=1 --video CLIP --output OUT` (its usual use, audio step included)."""
     with tempfile.TemporaryDirectory() as cwd:
-        return _run(["--exp=1", "--video", str(clip), "--output", str(out)], Path(cwd))
+        return _run(["--exp=1", "--video", str(clip), "--output", str(out)], Path(cwd), base_env)
 
 
 def image_sequence(frames: list[np.ndarray]) -> list[np.ndarray]:

@@ -42,6 +42,8 @@ from rifeflow.video_read import probe_video  # noqa: E402
 from rifeflow.weights import build_model, resolve_weights  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# Children get the environment the bench started with, whatever a library writes into os.environ later.
+BASE_ENV = dict(os.environ)
 
 
 def clip_set(quick: bool) -> dict[str, Path]:
@@ -99,7 +101,7 @@ def bare_model(clips, quick) -> list[dict]:
 def interpolate_cli(path: Path, out: Path) -> dict:
     started = time.perf_counter()
     proc = subprocess.run([str(BIN / "rifeflow"), "interpolate", str(path), str(out), "--exp", "1"],
-                          capture_output=True, text=True, check=True)
+                          env=BASE_ENV, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - started
     m = re.search(r": (\d+) -> \d+ frames.*?(\d+) still pair\(s\), (\d+) scene cut", proc.stdout)
     return dict(wall=wall, pairs=int(m[1]) - 1 - int(m[2]) - int(m[3]))
@@ -110,7 +112,7 @@ def run_cli(paths: list[Path], workers: int, tmp: Path, chunk_frames: int) -> di
     for path in paths:
         os.symlink(path, src / path.name)
     dest = Path(tempfile.mkdtemp(dir=tmp, prefix="dest-"))
-    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "DO_NOT_TRACK": "1"}
+    env = {**BASE_ENV, "PREFECT_HOME": str(tmp / "prefect"), "DO_NOT_TRACK": "1"}
     started = time.perf_counter()
     subprocess.run([str(BIN / "rifeflow"), "run", str(src), str(dest), "--workers", str(workers),
                     "--chunk-frames", str(chunk_frames), "--heldout-frames", "0"], env=env, capture_output=True,
@@ -146,7 +148,7 @@ def end_to_end(clips, reps: int, with_reference: bool) -> tuple[list[dict], list
                 r = interpolate_cli(path, tmp / f"{path.stem}-out.mp4")
                 got.setdefault("rifeflow interpolate", []).append((r["pairs"] / r["wall"], r["pairs"] / bare / r["wall"]))
                 if with_reference:
-                    ref = reference.video_seconds(path, tmp / f"{path.stem}-ref.mp4")
+                    ref = reference.video_seconds(path, tmp / f"{path.stem}-ref.mp4", BASE_ENV)
                     ref_ratios.append(ref / r["wall"])
                     ref_walls.append(ref)
                     our_walls.append(r["wall"])
@@ -209,15 +211,15 @@ def in_worker(clips) -> list[dict]:
 
     from distributed import Client, LocalCluster
 
-    from rifeflow.cluster import dask_cluster
+    from rifeflow.cluster import dask_cluster, parent_environ_kept
 
     path = str(next(iter(clips.values())))
     threads = os.cpu_count() or 1
     rows = []
     for rep in range(2):
         bare = 1 / bare_rate(Path(path), 4)
-        with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with parent_environ_kept({}), LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None,
+                                                   silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             default = client.submit(_worker_model_seconds, path, threads, False, pure=False).result()
         with dask_cluster(None, 1) as info, Client(info.address) as client:
             ours = client.submit(_worker_model_seconds, path, threads, True, pure=False).result()
@@ -307,7 +309,7 @@ def memory(quick) -> list[dict]:
             src = Path(tmp) / label.split()[0]
             src.mkdir()
             os.symlink(path, src / path.name)
-            env = {**os.environ, "PREFECT_HOME": str(Path(tmp) / "prefect"), "DO_NOT_TRACK": "1"}
+            env = {**BASE_ENV, "PREFECT_HOME": str(Path(tmp) / "prefect"), "DO_NOT_TRACK": "1"}
             peak, seconds = _peak_rss([str(BIN / "rifeflow"), "run", str(src), str(Path(tmp) / f"out-{label[:3]}"),
                                        "--workers", "2", "--chunk-frames", "16", "--heldout-frames", "4"], env)
             rows.append(dict(clip=label, peak_mib=peak, seconds=seconds))

@@ -5,7 +5,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,39 @@ def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
     from rifeflow.engine import threads_per_worker
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ(threads_per_worker(workers))}), \
+    environ = worker_environ(threads_per_worker(workers))
+    with parent_environ_kept(environ) as restore, \
+            dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                          silence_logs=logging.WARNING) as cluster:
+        restore()
         yield describe_cluster(cluster.scheduler_address)
+
+
+@contextlib.contextmanager
+def parent_environ_kept(worker_env: dict[str, str]) -> Iterator[Callable[[], None]]:
+    """Undo what Dask's nanny writes into this process's own environment: at the end, and on call.
+
+    The nanny copies the workers' pre-spawn variables (its defaults and `worker_env`) into
+    os.environ before each spawn, so every later child of this process, and torch here if it
+    has not started its thread pool yet, would run single-threaded.
+    """
+    import dask
+
+    keys = set(worker_env) | set(dask.config.get("distributed.nanny.pre-spawn-environ") or {})
+    saved = {key: os.environ.get(key) for key in keys}
+
+    def restore() -> None:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    try:
+        yield restore
+    finally:
+        restore()
 
 
 def worker_environ(torch_threads: int) -> dict[str, str]:

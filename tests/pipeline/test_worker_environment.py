@@ -12,8 +12,12 @@ def _worker_view():
 
 
 def test_local_workers_share_the_cores_and_keep_the_adaptive_allocator():
+    before = _worker_view()
     with dask_cluster(None, 2) as cluster, Client(cluster.address) as client:
+        during = _worker_view()
         views = client.run(_worker_view)
+    # Dask's nanny writes the workers' variables into its parent's environment; they must not stay there.
+    assert during == before and _worker_view() == before
     expected = str(max(1, (os.cpu_count() or 1) // 2))
     assert len(views) == 2
     for view in views.values():
