@@ -3,8 +3,8 @@
 Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536. Setting that
 variable also freezes glibc's adaptive mmap threshold, so each multi-megabyte
 activation tensor is mmapped, zero-filled by page faults and unmapped again:
-IFNet ran 1.65x slower under it (bench/allocator.py). Fixed thresholds put
-such blocks back on the heap and keep up to `trim_bytes` of freed memory.
+IFNet ran 1.6-2x slower under it (bench/run.py --only worker). Fixed thresholds put
+such blocks back on the heap and keep up to TRIM_THRESHOLD_BYTES of freed memory.
 """
 from __future__ import annotations
 
