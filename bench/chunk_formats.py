@@ -64,8 +64,8 @@ def main() -> None:
     frames = list(decode_frames(probe, 8, 0, count))
     raw = sum(f.nbytes for f in frames)
     print(f"{os.path.basename(video)}: {len(frames)} frames {probe.width}x{probe.height}, raw {raw / 1e6:.1f} MB")
-    print(f"| format | size MB | size / raw | write ms/frame | read ms/frame | lossless |")
-    print(f"|---|---|---|---|---|---|")
+    print("| format | size MB | size / raw | write ms/frame | read ms/frame | lossless |")
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, (write, read, ext) in FORMATS.items():
             path = os.path.join(tmp, "chunk" + ext)

@@ -317,50 +317,55 @@ def memory(quick) -> list[dict]:
     return rows
 
 
+def _table(title: str, header: list[str], lines: list[str]) -> list[str]:
+    return ["", f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *lines]
+
+
 def tables(results: dict) -> str:
     out = []
     if "model" in results:
-        out += ["### Bare model (IFNet alone, frames in memory, fp32, scale 1.0)", "",
-                "| clip | model | batch | channels-last | interpolated frames/s |", "|---|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['model']} | {r['batch']} | {'yes' if r['channels_last'] else 'no'} | "
-                f"{r['fps']:.2f} |" for r in results["model"]]
+        out += _table("Bare model (IFNet alone, frames in memory, fp32, scale 1.0)",
+                      ["clip", "model", "batch", "channels-last", "interpolated frames/s"],
+                      [f"| {r['clip']} | {r['model']} | {r['batch']} | {'yes' if r['channels_last'] else 'no'} | "
+                       f"{r['fps']:.2f} |" for r in results["model"]])
     if "worker" in results:
-        out += ["", "### IFNet inside a Dask worker (512x512, one worker, all cores' torch threads; seconds per frame)", "",
-                "| repetition | bare, this process | plain Dask worker | rifeflow's cluster and loader | "
-                "plain / bare | rifeflow's / bare |", "|---|---|---|---|---|---|"]
-        out += [f"| {r['rep']} | {r['bare']:.3f} | {r['dask_default']:.3f} | {r['rifeflow']:.3f} | "
-                f"{r['dask_default'] / r['bare']:.2f} | {r['rifeflow'] / r['bare']:.2f} |" for r in results["worker"]]
+        out += _table("IFNet inside a Dask worker (512x512, one worker, all cores' torch threads; seconds per frame)",
+                      ["repetition", "bare, this process", "plain Dask worker", "rifeflow's cluster and loader",
+                       "plain / bare", "rifeflow's / bare"],
+                      [f"| {r['rep']} | {r['bare']:.3f} | {r['dask_default']:.3f} | {r['rifeflow']:.3f} | "
+                       f"{r['dask_default'] / r['bare']:.2f} | {r['rifeflow'] / r['bare']:.2f} |"
+                       for r in results["worker"]])
     if "e2e" in results:
-        out += ["", "### End to end (exp=1, rife-hdv3; efficiency = bare-model seconds for the same pairs / "
-                "command seconds)", "",
-                "| clip | command | model frames/s | bare model frames/s | efficiency (median) | range | runs |",
-                "|---|---|---|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['what']} | {r['fps']:.2f} | {r['bare']:.2f} | {r['eff']:.2f} | "
-                f"{r['eff_min']:.2f}-{r['eff_max']:.2f} | {r['n']} |" for r in results["e2e"]]
+        out += _table("End to end (exp=1, rife-hdv3; efficiency = bare-model seconds for the same pairs / "
+                      "command seconds)",
+                      ["clip", "command", "model frames/s", "bare model frames/s", "efficiency (median)", "range",
+                       "runs"],
+                      [f"| {r['clip']} | {r['what']} | {r['fps']:.2f} | {r['bare']:.2f} | {r['eff']:.2f} | "
+                       f"{r['eff_min']:.2f}-{r['eff_max']:.2f} | {r['n']} |" for r in results["e2e"]])
     if "reference" in results:
-        out += ["", "### ECCV2022-RIFE's inference_video.py (same weights, exp=1) against `rifeflow interpolate`", "",
-                "| clip | reference s | rifeflow s | speed-up (median) | range | runs |", "|---|---|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['ref']:.1f} | {r['ours']:.1f} | {r['ratio']:.2f}x | {r['lo']:.2f}-{r['hi']:.2f}"
-                f" | {r['n']} |" for r in results["reference"]]
+        out += _table("ECCV2022-RIFE's inference_video.py (same weights, exp=1) against `rifeflow interpolate`",
+                      ["clip", "reference s", "rifeflow s", "speed-up (median)", "range", "runs"],
+                      [f"| {r['clip']} | {r['ref']:.1f} | {r['ours']:.1f} | {r['ratio']:.2f}x | "
+                       f"{r['lo']:.2f}-{r['hi']:.2f} | {r['n']} |" for r in results["reference"]])
     if "agreement" in results:
-        out += ["", "### Reference frames against rifeflow's (same decoded frames, PNG both sides)", "",
-                "| clip | frames | in-between PSNR mean | in-between PSNR min | source frames PSNR min |",
-                "|---|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['frames']} | {r['mid_mean']:.2f} dB | {r['mid_min']:.2f} dB | "
-                f"{r['kept_min']:.2f} dB |" for r in results["agreement"]]
+        out += _table("Reference frames against rifeflow's (same decoded frames, PNG both sides)",
+                      ["clip", "frames", "in-between PSNR mean", "in-between PSNR min", "source frames PSNR min"],
+                      [f"| {r['clip']} | {r['frames']} | {r['mid_mean']:.2f} dB | {r['mid_min']:.2f} dB | "
+                       f"{r['kept_min']:.2f} dB |" for r in results["agreement"]])
     if "minterp" in results:
-        out += ["", "### Held-out against FFmpeg's minterpolate (every other frame dropped and rebuilt)", "",
-                "| clip | rifeflow PSNR | minterpolate PSNR | neighbour average | rifeflow frames/s | "
-                "minterpolate frames/s |", "|---|---|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['model_psnr']:.2f} dB | {r['minterp_psnr']:.2f} dB | {r['average_psnr']:.2f} dB"
-                f" | {r['model_fps']:.2f} | {r['minterp_fps']:.2f} |" for r in results["minterp"]]
+        out += _table("Held-out against FFmpeg's minterpolate (every other frame dropped and rebuilt)",
+                      ["clip", "rifeflow PSNR", "minterpolate PSNR", "neighbour average", "rifeflow frames/s",
+                       "minterpolate frames/s"],
+                      [f"| {r['clip']} | {r['model_psnr']:.2f} dB | {r['minterp_psnr']:.2f} dB | "
+                       f"{r['average_psnr']:.2f} dB | {r['model_fps']:.2f} | {r['minterp_fps']:.2f} |"
+                       for r in results["minterp"]])
     if "memory" in results:
         base = results["memory"][0]["peak_mib"]
-        out += ["", "### Peak RSS of `rifeflow run` (whole process tree, 2 workers)", "",
-                "| clip | peak MiB | ratio to the short clip | seconds |", "|---|---|---|---|"]
-        out += [f"| {r['clip']} | {r['peak_mib']:.0f} | {r['peak_mib'] / base:.2f} | {r['seconds']:.0f} |"
-                for r in results["memory"]]
-    return "\n".join(out)
+        out += _table("Peak RSS of `rifeflow run` (whole process tree, 2 workers)",
+                      ["clip", "peak MiB", "ratio to the short clip", "seconds"],
+                      [f"| {r['clip']} | {r['peak_mib']:.0f} | {r['peak_mib'] / base:.2f} | {r['seconds']:.0f} |"
+                       for r in results["memory"]])
+    return "\n".join(out).lstrip("\n")
 
 
 def main() -> None:
