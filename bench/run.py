@@ -1,6 +1,6 @@
 """rifeflow benchmarks. Prints markdown tables; every ratio is against a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py [--quick] [--reps N] [--only model,worker,e2e,reference,minterp,memory]
+    .venv/bin/python bench/run.py [--quick] [--reps N] [--only model,worker,e2e,reference,catalog,minterp,memory]
 
 model: IFNet alone on frames in memory. worker: the same inside a Dask worker, Dask's default
 environment against rifeflow's. e2e: `rifeflow interpolate` and `rifeflow run` (1 and 2 workers);
@@ -8,8 +8,9 @@ each repetition measures the bare model on the clip right before, and efficiency
 model's seconds for the same pairs over the command's seconds (medians over repetitions).
 reference: ECCV2022-RIFE's inference_video.py (bench/reference/setup.sh builds its environment)
 timed beside `rifeflow interpolate` in each repetition, and its frames against ours.
-minterp: FFmpeg's minterpolate, held out. memory: peak RSS of `rifeflow run` for a clip and the
-clip made 8x longer. Clips are made from ../shared/data.
+catalog: one `rifeflow run` over all clips. minterp: FFmpeg's minterpolate, held out.
+memory: peak RSS of `rifeflow run` for a clip and the clip made 8x longer.
+Clips are made from ../shared/data.
 """
 from __future__ import annotations
 
@@ -168,6 +169,18 @@ def end_to_end(clips, reps: int, with_reference: bool) -> tuple[list[dict], list
                                      ratio=statistics.median(ref_ratios), lo=min(ref_ratios), hi=max(ref_ratios),
                                      n=reps))
     return rows, ref_rows
+
+
+def catalog(clips, chunk_frames: int = 16) -> list[dict]:
+    """One `rifeflow run` (2 workers) over every clip, so start-up is paid once; bare rates measured just before."""
+    bare = {path.name: bare_rate(path) for path in clips.values()}
+    with tempfile.TemporaryDirectory() as tmp:
+        run = run_cli(list(clips.values()), 2, Path(tmp), chunk_frames)
+    bare_seconds = sum(pairs / bare[name] for name, pairs in run["pairs"].items())
+    row = dict(clips=len(run["pairs"]), pairs=sum(run["pairs"].values()), wall=run["wall"], bare_s=bare_seconds,
+               eff=bare_seconds / run["wall"], inside_eff=bare_seconds / run["inside"])
+    print(f"  catalog: {row}", flush=True)
+    return [row]
 
 
 def agreement(clips, frames: int = 12) -> list[dict]:
@@ -342,6 +355,12 @@ def tables(results: dict) -> str:
                        "runs"],
                       [f"| {r['clip']} | {r['what']} | {r['fps']:.2f} | {r['bare']:.2f} | {r['eff']:.2f} | "
                        f"{r['eff_min']:.2f}-{r['eff_max']:.2f} | {r['n']} |" for r in results["e2e"]])
+    if "catalog" in results:
+        out += _table("One `rifeflow run` over all the clips (2 workers; start-up paid once)",
+                      ["videos", "frame pairs", "seconds", "bare-model seconds", "efficiency, whole command",
+                       "efficiency, flow stages"],
+                      [f"| {r['clips']} | {r['pairs']} | {r['wall']:.0f} | {r['bare_s']:.0f} | {r['eff']:.2f} | "
+                       f"{r['inside_eff']:.2f} |" for r in results["catalog"]])
     if "reference" in results:
         out += _table("ECCV2022-RIFE's inference_video.py (same weights, exp=1) against `rifeflow interpolate`",
                       ["clip", "reference s", "rifeflow s", "speed-up (median)", "range", "runs"],
@@ -372,7 +391,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short clips, one repetition, batch sizes 1 and 4")
     parser.add_argument("--reps", type=int, default=None, help="repetitions of each end-to-end measurement (3)")
-    parser.add_argument("--only", default="model,worker,e2e,reference,minterp,memory")
+    parser.add_argument("--only", default="model,worker,e2e,reference,catalog,minterp,memory")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -395,6 +414,7 @@ def main() -> None:
         ("worker", lambda: in_worker(clips)),
         ("e2e", None),
         ("agreement", lambda: agreement(clips)),
+        ("catalog", lambda: catalog(clips)),
         ("minterp", lambda: minterpolate_vs_model(clips)),
         ("memory", lambda: memory(args.quick)),
     ]
