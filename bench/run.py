@@ -37,7 +37,7 @@ from clips import OUT, load_frames, repeated, trimmed  # noqa: E402
 
 from rife_kernels import FrameInterpolator  # noqa: E402
 from rifeflow.allocator import keep_freed_memory  # noqa: E402
-from rifeflow.engine import interpolate_stream, to_tensor  # noqa: E402
+from rifeflow.engine import configure_threads, interpolate_stream, load_interpolator, to_tensor  # noqa: E402
 from rifeflow.quality import psnr  # noqa: E402
 from rifeflow.video_read import probe_video  # noqa: E402
 from rifeflow.weights import build_model, resolve_weights  # noqa: E402
@@ -65,15 +65,21 @@ def _interpolator(model: str = "rife-hdv3") -> FrameInterpolator:
     return _INTERP[model]
 
 
-def bare_rate(path: Path, pairs: int = 6) -> float:
-    """Interpolated frames/s of rife-hdv3 alone (batch 1, channels-last) on pairs of this clip."""
-    interp = _interpolator()
+def _pair_seconds(interp: FrameInterpolator, path: Path, pairs: int) -> list[float]:
+    """Seconds of each of `pairs` consecutive frame pairs of the clip, after one warm-up pair."""
     tensors = [to_tensor([f], interp.device) for f in load_frames(path, pairs + 1)]
     interp.interpolate(tensors[0], tensors[1])
-    started = time.perf_counter()
+    times = []
     for a, b in zip(tensors, tensors[1:]):
+        started = time.perf_counter()
         interp.interpolate(a, b)
-    return pairs / (time.perf_counter() - started)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def bare_rate(path: Path, pairs: int = 6) -> float:
+    """Interpolated frames/s of rife-hdv3 alone (batch 1, channels-last) on pairs of this clip."""
+    return pairs / sum(_pair_seconds(_interpolator(), path, pairs))
 
 
 def bare_model(clips, quick) -> list[dict]:
@@ -201,21 +207,12 @@ def agreement(clips, frames: int = 12) -> list[dict]:
 
 def _worker_model_seconds(path: str, threads: int, rifeflow_loader: bool) -> float:
     """Seconds per frame on a worker; with rifeflow_loader the model comes through rifeflow's loader."""
-    from rifeflow.engine import configure_threads, load_interpolator
-
     configure_threads(threads)
     if rifeflow_loader:
         interp, _ = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, False)
     else:
         interp = FrameInterpolator(build_model(resolve_weights("rife-hdv3")), torch.device("cpu"))
-    tensors = [to_tensor([f], interp.device) for f in load_frames(Path(path), 5)]
-    interp.interpolate(tensors[0], tensors[1])
-    times = []
-    for a, b in zip(tensors, tensors[1:]):
-        started = time.perf_counter()
-        interp.interpolate(a, b)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(_pair_seconds(interp, Path(path), 4))
 
 
 def in_worker(clips) -> list[dict]:
