@@ -6,7 +6,7 @@ import sys
 
 
 def _cmd_run(args) -> int:
-    from rifeflow.cluster import quiet_prefect_env, shared_prefect_api
+    from rifeflow.cluster import dask_cluster, early_server, quiet_prefect_env, shared_prefect_api
 
     quiet_prefect_env()
     from manifests.config import CatalogConfig
@@ -15,10 +15,16 @@ def _cmd_run(args) -> int:
               "crf", "preset", "heldout_frames", "chunk_timeout_s")
     config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
                            **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
-    with shared_prefect_api():
-        from flows.catalog import interpolate_catalog
+    # Prefect's server, the Dask cluster and the imports below start side by side, not one after another.
+    server = early_server()
+    try:
+        with dask_cluster(config.scheduler, config.workers) as cluster, shared_prefect_api(server):
+            from flows.catalog import interpolate_catalog
 
-        outcomes = interpolate_catalog(config)
+            outcomes = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}))
+    finally:
+        if server is not None:
+            server.stop()
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
     for o in outcomes:
         if o.status == "failed":

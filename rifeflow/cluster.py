@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from rifeflow.prefect_server import TemporaryServer
+
 log = logging.getLogger(__name__)
 
 QUIET_PREFECT = {
@@ -22,26 +24,37 @@ def quiet_prefect_env() -> None:
         os.environ.setdefault(key, value)
 
 
+def startup_timeout() -> float:
+    return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
+
+
+def early_server() -> TemporaryServer | None:
+    """Start Prefect's temporary server now, unless an API is configured; call before importing Prefect."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    return TemporaryServer()
+
+
 @contextlib.contextmanager
-def shared_prefect_api() -> Iterator[str]:
+def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
     """Make this process and every process it starts use one Prefect API.
 
-    With PREFECT_API_URL set, that one. Otherwise start Prefect's own temporary
-    server once and export its URL, so Dask workers do not each start another.
+    With PREFECT_API_URL set, that one. Otherwise Prefect's own temporary server
+    (`server` if already started by early_server) with its URL exported, so Dask
+    workers do not each start another. The server stops at the end of the block.
     """
     url = os.environ.get("PREFECT_API_URL")
     if url:
         yield url
         return
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    server = SubprocessASGIServer()
-    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")))
-    os.environ["PREFECT_API_URL"] = server.api_url
+    server = server or TemporaryServer()
     try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server.api_url
+        url = server.wait_ready(startup_timeout())
+        os.environ["PREFECT_API_URL"] = url
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
             _flush_prefect_logs()
     finally:
         os.environ.pop("PREFECT_API_URL", None)
