@@ -33,6 +33,14 @@ def write_h264(path: Path, frames, fps, size=None) -> Path:
     return path
 
 
+def shared_clip(name: str) -> Path:
+    """A shared clip as it is, audio included."""
+    path = SHARED / "videos" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the bench needs the shared clips (set RIFEFLOW_SHARED_DATA to their folder)")
+    return path
+
+
 def trimmed(name: str, frames: int, size=None, label=None) -> Path:
     """The first `frames` frames of a shared clip (optionally resized), as H.264."""
     target = OUT / f"{label or Path(name).stem}_{frames}.mp4"

@@ -33,7 +33,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference  # noqa: E402
-from clips import OUT, load_frames, repeated, trimmed  # noqa: E402
+from clips import OUT, load_frames, repeated, shared_clip, trimmed  # noqa: E402
 
 from rife_kernels import FrameInterpolator  # noqa: E402
 from rifeflow.allocator import keep_freed_memory  # noqa: E402
@@ -48,11 +48,18 @@ BASE_ENV = dict(os.environ)
 
 
 def clip_set(quick: bool) -> dict[str, Path]:
-    n512, n700, n720 = (24, 24, 12) if quick else (64, 48, 24)
+    """The shared talking heads whole (with their audio) and 48 frames at 1280x720; --quick trims all three."""
+    if quick:
+        return {
+            "512x512 talking head, 24 frames": trimmed("WDA_KatieHill_000.mp4", 24),
+            "700x700 talking head, 24 frames": trimmed("retalking_face_1.mp4", 24),
+            "1280x720, 12 frames": trimmed("WDA_AlexandriaOcasioCortez_000.mp4", 12, size=(1280, 720),
+                                           label="aoc_720p"),
+        }
     return {
-        "512x512 talking head": trimmed("WDA_KatieHill_000.mp4", n512),
-        "700x700 talking head": trimmed("retalking_face_3.mp4", n700, size=(700, 700), label="retalking3_700"),
-        "1280x720": trimmed("WDA_AlexandriaOcasioCortez_000.mp4", n720, size=(1280, 720), label="aoc_720p"),
+        "512x512 talking head, 200 frames": shared_clip("WDA_KatieHill_000.mp4"),
+        "700x700 talking head, 135 frames": shared_clip("retalking_face_1.mp4"),
+        "1280x720, 48 frames": trimmed("WDA_AlexandriaOcasioCortez_000.mp4", 48, size=(1280, 720), label="aoc_720p"),
     }
 
 
