@@ -45,7 +45,7 @@ def trimmed(name: str, frames: int, size=None, label=None) -> Path:
     """The first `frames` frames of a shared clip (optionally resized), as H.264."""
     target = OUT / f"{label or Path(name).stem}_{frames}.mp4"
     if not target.exists():
-        probe = probe_video(str(SHARED / "videos" / name))
+        probe = probe_video(str(shared_clip(name)))
         write_h264(target, decode_frames(probe, 8, 0, frames), probe.rate, size)
     return target
 

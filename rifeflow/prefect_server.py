@@ -7,6 +7,7 @@ Started first, the server boots on one core while this process imports on the ot
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -33,8 +34,6 @@ class TemporaryServer:
         self._spawn()
 
     def _spawn(self) -> None:
-        import importlib.util
-
         spec = importlib.util.find_spec("prefect")
         if spec is None or not spec.submodule_search_locations:
             raise RuntimeError("Prefect is not installed in this environment")
