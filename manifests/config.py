@@ -14,7 +14,7 @@ class CatalogConfig(BaseModel):
     source_uri: str = Field(description="folder or bucket prefix to search for videos (s3://bucket/prefix or a path)")
     dest_uri: str = Field(description="where outputs, manifests, chunks and metrics go")
     exp: int = Field(1, ge=1, le=4, description="interpolation factor 2^exp")
-    model: str = Field("rife-hdv3", description="rife-hdv3 or rife-4.25")
+    model: str = Field("rife-hdv3", description="rife-hdv3 (default) or rife-4.25")
     weights: Optional[str] = Field(None, description="own weights: local path or fsspec URL")
     scale: float = Field(1.0, description="flow scale: 0.25, 0.5, 1.0, 2.0 or 4.0")
     tta: bool = False
@@ -28,10 +28,19 @@ class CatalogConfig(BaseModel):
     heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for quality metrics")
     chunk_timeout_s: float = Field(3600.0, gt=0, description="a chunk running longer is cancelled and retried")
 
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        from rife_kernels.names import MODEL_NAMES
+
+        if value not in MODEL_NAMES:
+            raise ValueError(f"unknown model {value!r}: choose one of {', '.join(sorted(MODEL_NAMES))}")
+        return value
+
     @field_validator("scale")
     @classmethod
     def _scale(cls, value: float) -> float:
-        from rife_kernels import SCALES
+        from rife_kernels.names import SCALES
 
         if value not in SCALES:
             raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}")

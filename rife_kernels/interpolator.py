@@ -5,9 +5,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from rife_kernels.names import SCALES
 from rife_kernels.warp import make_grid
-
-SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 def check_scale(scale: float) -> float:

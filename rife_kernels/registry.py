@@ -47,7 +47,6 @@ MODELS: dict[str, ModelSpec] = {
         ),
     )
 }
-DEFAULT_MODEL = "rife-hdv3"
 
 
 def model_spec(name: str) -> ModelSpec:

@@ -1,5 +1,15 @@
-"""rifeflow: RIFE frame interpolation for video catalogs."""
-from rifeflow.api import InterpolationResult, interpolate_images, interpolate_video, main_interpolate
+"""rifeflow: RIFE frame interpolation for video catalogs.
 
+The API loads on first use, so commands that do not run the model (rifeflow run's
+orchestrating process, report) start without importing torch.
+"""
 __version__ = "0.1.0"
 __all__ = ["InterpolationResult", "interpolate_images", "interpolate_video", "main_interpolate", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from rifeflow import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'rifeflow' has no attribute {name!r}")

@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 
-from rife_kernels import DEFAULT_MODEL, MODELS, SCALES
+from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES, SCALES
 
 log = logging.getLogger("rifeflow")
 
@@ -16,7 +16,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", type=float, default=1.0, help=f"flow scale, one of {', '.join(map(str, SCALES))}; 0.5 for 4K")
     p.add_argument("--fp16", action="store_true", help="half precision (GPU only; ignored on CPU)")
     p.add_argument("--tta", action="store_true", help="test-time augmentation: average with the flipped pair")
-    p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS), help="IFNet weights to use")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODEL_NAMES), help="IFNet weights to use")
     p.add_argument("--weights", default=None, help="own weights file: local path or fsspec URL (s3://...)")
     p.add_argument("--mode", default="chain", choices=("chain", "direct"),
                    help="chain: repeated 2x passes (best quality); direct: all timesteps at once (rife-4.25)")
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_images)
 
     p = sub.add_parser("fetch-weights", help="download and verify released weights into the cache")
-    p.add_argument("models", nargs="*", help=f"models among {', '.join(sorted(MODELS))} (default: {DEFAULT_MODEL})")
+    p.add_argument("models", nargs="*", help=f"models among {', '.join(sorted(MODEL_NAMES))} (default: {DEFAULT_MODEL})")
     p.set_defaults(func=_cmd_fetch_weights)
 
     p = sub.add_parser("sample", help="write a synthetic sample clip (moving shapes and a tone)")
@@ -114,8 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rifeflow.errors import RifeflowError
-    from rifeflow.weights import WeightsError
+    from rifeflow.errors import RifeflowError, WeightsError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

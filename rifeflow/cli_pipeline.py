@@ -15,13 +15,15 @@ def _cmd_run(args) -> int:
               "crf", "preset", "heldout_frames", "chunk_timeout_s")
     config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
                            **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
-    # Prefect's server, the Dask cluster and the imports below start side by side, not one after another.
+    # Prefect's server boots while the Dask cluster starts and the flows are imported; it stops
+    # last, once the workers have shut down and sent their final logs.
     server = early_server()
     try:
-        with dask_cluster(config.scheduler, config.workers) as cluster, shared_prefect_api(server):
+        with dask_cluster(config.scheduler, config.workers) as cluster:
             from flows.catalog import interpolate_catalog
 
-            outcomes = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}))
+            with shared_prefect_api(server):
+                outcomes = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}))
     finally:
         if server is not None:
             server.stop()

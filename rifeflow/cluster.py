@@ -39,14 +39,16 @@ def early_server() -> TemporaryServer | None:
 def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
     """Make this process and every process it starts use one Prefect API.
 
-    With PREFECT_API_URL set, that one. Otherwise Prefect's own temporary server
-    (`server` if already started by early_server) with its URL exported, so Dask
-    workers do not each start another. The server stops at the end of the block.
+    With PREFECT_API_URL set, that one. Otherwise Prefect's own temporary server with
+    its URL exported, so Dask workers do not each start another: `server` if the caller
+    started one with early_server (the caller stops it, after its Dask workers have
+    shut down and sent their last logs), else one started and stopped here.
     """
     url = os.environ.get("PREFECT_API_URL")
     if url:
         yield url
         return
+    owned = server is None
     server = server or TemporaryServer()
     try:
         url = server.wait_ready(startup_timeout())
@@ -58,7 +60,8 @@ def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
             _flush_prefect_logs()
     finally:
         os.environ.pop("PREFECT_API_URL", None)
-        server.stop()
+        if owned:
+            server.stop()
 
 
 def _flush_prefect_logs() -> None:

@@ -17,3 +17,7 @@ class VideoError(RifeflowError, ValueError):
 
 class OptionError(RifeflowError, ValueError):
     """An option outside what rifeflow supports."""
+
+
+class WeightsError(RuntimeError):
+    """Weights missing, unreadable, or not the file they claim to be."""

@@ -14,12 +14,9 @@ from pathlib import Path
 import torch
 
 from rife_kernels import ModelSpec, load_state, model_spec
+from rifeflow.errors import WeightsError
 
 log = logging.getLogger(__name__)
-
-
-class WeightsError(RuntimeError):
-    """Weights missing, unreadable, or not the file they claim to be."""
 
 
 @dataclass(frozen=True)
