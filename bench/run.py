@@ -1,11 +1,13 @@
 """rifeflow benchmarks. Prints markdown tables; every ratio is against a baseline measured in the same run.
 
     .venv/bin/python bench/run.py [--quick] [--reps N] [--only model,worker,e2e,reference,catalog,minterp,memory]
+                                  [--commands interpolate,run]
 
 model: IFNet alone on frames in memory. worker: the same inside a Dask worker, Dask's default
 environment against rifeflow's. e2e: `rifeflow interpolate` and `rifeflow run` (1 and 2 workers);
-each repetition measures the bare model on the clip right before, and efficiency is the bare
-model's seconds for the same pairs over the command's seconds (medians over repetitions).
+the bare model is measured on the clip right before and right after each command (their mean is
+the baseline), and efficiency is the bare model's seconds for the same pairs over the command's
+seconds (medians over repetitions).
 reference: ECCV2022-RIFE's inference_video.py (bench/reference/setup.sh builds its environment)
 timed beside `rifeflow interpolate` in each repetition, and its frames against ours.
 catalog: one `rifeflow run` over all clips. minterp: FFmpeg's minterpolate, held out.
@@ -148,7 +150,14 @@ def _median_row(clip: str, what: str, reps: list[tuple[float, float]], **extra) 
                 eff_min=min(effs), eff_max=max(effs), n=len(reps), **extra)
 
 
-def end_to_end(clips, reps: int, with_reference: bool) -> tuple[list[dict], list[dict]]:
+def bracketed(path: Path, command):
+    """Run `command()`; the bare-model rate is the mean of one measurement just before and one just after."""
+    before = bare_rate(path)
+    result = command()
+    return result, (before + bare_rate(path)) / 2
+
+
+def end_to_end(clips, reps: int, with_reference: bool, commands=("interpolate", "run")) -> tuple[list[dict], list[dict]]:
     rows, ref_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -157,27 +166,28 @@ def end_to_end(clips, reps: int, with_reference: bool) -> tuple[list[dict], list
             got: dict[str, list] = {}
             bares, ref_ratios, ref_walls, our_walls = [], [], [], []
             for rep in range(reps):
-                bare = bare_rate(path)
-                bares.append(bare)
-                r = interpolate_cli(path, tmp / f"{path.stem}-out.mp4")
-                got.setdefault("rifeflow interpolate", []).append((r["pairs"] / r["wall"], r["pairs"] / bare / r["wall"]))
-                if with_reference:
-                    ref = reference.video_seconds(path, tmp / f"{path.stem}-ref.mp4", BASE_ENV)
-                    ref_ratios.append(ref / r["wall"])
-                    ref_walls.append(ref)
-                    our_walls.append(r["wall"])
-                for workers in (1, 2) if rep == 0 else (2,):  # 2 is the default; 1 for comparison
-                    run = run_cli([path], workers, tmp, chunk_frames)
+                if "interpolate" in commands:
+                    r, bare = bracketed(path, lambda: interpolate_cli(path, tmp / f"{path.stem}-out.mp4"))
+                    bares.append(bare)
+                    got.setdefault("rifeflow interpolate", []).append((r["pairs"] / r["wall"], r["pairs"] / bare / r["wall"]))
+                    if with_reference:
+                        ref = reference.video_seconds(path, tmp / f"{path.stem}-ref.mp4", BASE_ENV)
+                        ref_ratios.append(ref / r["wall"])
+                        ref_walls.append(ref)
+                        our_walls.append(r["wall"])
+                for workers in ((1, 2) if rep == 0 else (2,)) if "run" in commands else ():  # 2 is the default
+                    run, bare = bracketed(path, lambda: run_cli([path], workers, tmp, chunk_frames))
+                    bares.append(bare)
                     pairs = sum(run["pairs"].values())
                     got.setdefault(f"rifeflow run, {workers} worker(s), whole command", []).append(
                         (pairs / run["wall"], pairs / bare / run["wall"]))
                     got.setdefault(f"rifeflow run, {workers} worker(s), flow stages", []).append(
                         (pairs / run["inside"], pairs / bare / run["inside"]))
-                print(f"  e2e {label} rep {rep + 1}: bare {bare:.2f}, "
+                print(f"  e2e {label} rep {rep + 1}: bare {bares[-1]:.2f}, "
                       + ", ".join(f"{k} {v[-1][1]:.2f}" for k, v in got.items())
-                      + (f", reference/ours {ref_ratios[-1]:.2f}" if with_reference else ""), flush=True)
+                      + (f", reference/ours {ref_ratios[-1]:.2f}" if with_reference and ref_ratios else ""), flush=True)
             rows += [_median_row(label, what, values, bare=statistics.median(bares)) for what, values in got.items()]
-            if with_reference:
+            if with_reference and ref_ratios:
                 ref_rows.append(dict(clip=label, ours=statistics.median(our_walls), ref=statistics.median(ref_walls),
                                      ratio=statistics.median(ref_ratios), lo=min(ref_ratios), hi=max(ref_ratios),
                                      n=reps))
@@ -396,6 +406,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short clips, one repetition, batch sizes 1 and 4")
     parser.add_argument("--reps", type=int, default=None, help="repetitions of each end-to-end measurement (3)")
     parser.add_argument("--only", default="model,worker,e2e,reference,catalog,minterp,memory")
+    parser.add_argument("--commands", default="interpolate,run",
+                        help="end-to-end commands to time: interpolate, run or both (default both)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -425,7 +437,7 @@ def main() -> None:
     for name, run in sections:
         if name == "e2e":
             if "e2e" in parts or "reference" in parts:
-                results["e2e"], ref_rows = end_to_end(clips, reps, "reference" in parts)
+                results["e2e"], ref_rows = end_to_end(clips, reps, "reference" in parts, args.commands.split(","))
                 if ref_rows:
                     results["reference"] = ref_rows
         elif name == "agreement":
