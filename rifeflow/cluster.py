@@ -92,6 +92,17 @@ def describe_cluster(address: str, timeout: float = 30.0) -> ClusterInfo:
                        torch_threads=threads_per_worker(len(workers)))
 
 
+# Dask's own monitors wake every worker 100 times a second (statistical profiler at 10 ms, event
+# loop ticks at 20 ms) and cost a single-threaded worker's model ~3.5 % (bench/RESULTS.md). The
+# local cluster has no dashboard to show them; an external cluster keeps its own settings.
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 @contextlib.contextmanager
 def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
     """The given scheduler, or a LocalCluster of `workers` single-threaded processes for the block."""
@@ -106,7 +117,7 @@ def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
     logging.getLogger("distributed").setLevel(logging.WARNING)
     environ = worker_environ(threads_per_worker(workers))
     with parent_environ_kept(environ) as restore, \
-            dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), \
+            dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **QUIET_WORKERS}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                          silence_logs=logging.WARNING) as cluster:
         restore()
