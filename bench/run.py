@@ -1,10 +1,11 @@
 """rifeflow benchmarks. Prints markdown tables; every ratio is against a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py [--quick] [--reps N] [--only model,worker,e2e,reference,catalog,minterp,memory]
+    .venv/bin/python bench/run.py [--quick] [--reps N] [--only model,worker,monitors,e2e,reference,catalog,minterp,memory]
                                   [--commands interpolate,run]
 
 model: IFNet alone on frames in memory. worker: the same inside a Dask worker, Dask's default
-environment against rifeflow's. e2e: `rifeflow interpolate` and `rifeflow run` (1 and 2 workers);
+environment against rifeflow's. monitors: two single-threaded workers at once, with Dask's
+profiler and ticks as shipped and as rifeflow's local cluster sets them. e2e: `rifeflow interpolate` and `rifeflow run` (1 and 2 workers);
 the bare model is measured on the clip right before and right after each command (their mean is
 the baseline), and efficiency is the bare model's seconds for the same pairs over the command's
 seconds (medians over repetitions).
@@ -255,6 +256,26 @@ def in_worker(clips) -> list[dict]:
     return rows
 
 
+def monitors(clips, reps: int = 3) -> list[dict]:
+    """Two single-threaded workers at once, as `rifeflow run` lays them out: Dask's monitors as shipped, then quieted."""
+    from distributed import Client
+
+    from rifeflow.cluster import dask_cluster
+
+    path = str(next(iter(clips.values())))
+    rows = []
+    for rep in range(reps):
+        row = dict(rep=rep + 1)
+        for name, quiet in (("dask", False), ("quiet", True)):
+            with dask_cluster(None, 2, quiet=quiet) as info, Client(info.address) as client:
+                futures = [client.submit(_worker_model_seconds, path, 1, True, workers=[w], pure=False)
+                           for w in client.scheduler_info(n_workers=-1)["workers"]]
+                row[name] = statistics.mean(f.result() for f in futures)
+        rows.append(row)
+        print(f"  monitors: {row}", flush=True)
+    return rows
+
+
 def _minterpolate(frames: list[np.ndarray], rate: Fraction) -> tuple[list[np.ndarray], float]:
     """FFmpeg's motion-compensated interpolation to twice the rate; returns the new frames and the time."""
     graph = av.filter.Graph()
@@ -362,6 +383,11 @@ def tables(results: dict) -> str:
                       [f"| {r['rep']} | {r['bare']:.3f} | {r['dask_default']:.3f} | {r['rifeflow']:.3f} | "
                        f"{r['dask_default'] / r['bare']:.2f} | {r['rifeflow'] / r['bare']:.2f} |"
                        for r in results["worker"]])
+    if "monitors" in results:
+        out += _table("IFNet in two single-threaded Dask workers at once (512x512; seconds per frame, mean of the two)",
+                      ["repetition", "Dask's monitors as shipped", "quieted (rifeflow's local cluster)", "ratio"],
+                      [f"| {r['rep']} | {r['dask']:.3f} | {r['quiet']:.3f} | {r['quiet'] / r['dask']:.3f} |"
+                       for r in results["monitors"]])
     if "e2e" in results:
         out += _table("End to end (exp=1, rife-hdv3; efficiency = bare-model seconds for the same pairs / "
                       "command seconds)",
@@ -405,7 +431,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short clips, one repetition, batch sizes 1 and 4")
     parser.add_argument("--reps", type=int, default=None, help="repetitions of each end-to-end measurement (3)")
-    parser.add_argument("--only", default="model,worker,e2e,reference,catalog,minterp,memory")
+    parser.add_argument("--only", default="model,worker,monitors,e2e,reference,catalog,minterp,memory")
     parser.add_argument("--commands", default="interpolate,run",
                         help="end-to-end commands to time: interpolate, run or both (default both)")
     args = parser.parse_args()
@@ -428,6 +454,7 @@ def main() -> None:
     sections = [
         ("model", lambda: bare_model(clips, args.quick)),
         ("worker", lambda: in_worker(clips)),
+        ("monitors", lambda: monitors(clips)),
         ("e2e", None),
         ("agreement", lambda: agreement(clips)),
         ("catalog", lambda: catalog(clips)),

@@ -104,8 +104,11 @@ QUIET_WORKERS = {
 
 
 @contextlib.contextmanager
-def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
-    """The given scheduler, or a LocalCluster of `workers` single-threaded processes for the block."""
+def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True) -> Iterator[ClusterInfo]:
+    """The given scheduler, or a LocalCluster of `workers` single-threaded processes for the block.
+
+    quiet=False keeps Dask's own monitor settings (the bench's comparison).
+    """
     if scheduler:
         yield describe_cluster(scheduler)
         return
@@ -117,7 +120,7 @@ def dask_cluster(scheduler: str | None, workers: int) -> Iterator[ClusterInfo]:
     logging.getLogger("distributed").setLevel(logging.WARNING)
     environ = worker_environ(threads_per_worker(workers))
     with parent_environ_kept(environ) as restore, \
-            dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **QUIET_WORKERS}), \
+            dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **(QUIET_WORKERS if quiet else {})}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                          silence_logs=logging.WARNING) as cluster:
         restore()
