@@ -93,7 +93,7 @@ def describe_cluster(address: str, timeout: float = 30.0) -> ClusterInfo:
 
 
 # Dask's own monitors wake every worker 100 times a second (statistical profiler at 10 ms, event
-# loop ticks at 20 ms) and cost a single-threaded worker's model ~3.5 % (bench/RESULTS.md). The
+# loop ticks at 20 ms) and cost a single-threaded worker's model 4-14 % (bench/RESULTS.md). The
 # local cluster has no dashboard to show them; an external cluster keeps its own settings.
 QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
