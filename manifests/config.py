@@ -28,21 +28,14 @@ class CatalogConfig(BaseModel):
     heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for quality metrics")
     chunk_timeout_s: float = Field(3600.0, gt=0, description="a chunk running longer is cancelled and retried")
 
-    @field_validator("model")
+    @field_validator("model", "scale")
     @classmethod
-    def _model(cls, value: str) -> str:
-        from rife_kernels.names import MODEL_NAMES
+    def _one_of_the_known(cls, value, info):
+        from rife_kernels.names import MODEL_NAMES, SCALES
 
-        if value not in MODEL_NAMES:
+        if info.field_name == "model" and value not in MODEL_NAMES:
             raise ValueError(f"unknown model {value!r}: choose one of {', '.join(sorted(MODEL_NAMES))}")
-        return value
-
-    @field_validator("scale")
-    @classmethod
-    def _scale(cls, value: float) -> float:
-        from rife_kernels.names import SCALES
-
-        if value not in SCALES:
+        if info.field_name == "scale" and value not in SCALES:
             raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}")
         return value
 
