@@ -5,10 +5,11 @@
 
 model: IFNet alone on frames in memory. worker: the same inside a Dask worker, Dask's default
 environment against rifeflow's. monitors: two single-threaded workers at once, with Dask's
-profiler and ticks as shipped and as rifeflow's local cluster sets them. e2e: `rifeflow interpolate` and `rifeflow run` (1 and 2 workers);
-the bare model is measured on the clip right before and right after each command (their mean is
-the baseline), and efficiency is the bare model's seconds for the same pairs over the command's
-seconds (medians over repetitions).
+profiler and ticks as shipped and as rifeflow's local cluster sets them. e2e: `rifeflow
+interpolate` and `rifeflow run` (1 and 2 workers; --commands picks which); the bare model is
+measured on the clip right before and right after each command (their mean is the baseline),
+and efficiency is the bare model's seconds for the same pairs over the command's seconds
+(medians over repetitions).
 reference: ECCV2022-RIFE's inference_video.py (bench/reference/setup.sh builds its environment)
 timed beside `rifeflow interpolate` in each repetition, and its frames against ours.
 catalog: one `rifeflow run` over all clips. minterp: FFmpeg's minterpolate, held out.
@@ -176,7 +177,8 @@ def end_to_end(clips, reps: int, with_reference: bool, commands=("interpolate", 
                         ref_ratios.append(ref / r["wall"])
                         ref_walls.append(ref)
                         our_walls.append(r["wall"])
-                for workers in ((1, 2) if rep == 0 else (2,)) if "run" in commands else ():  # 2 is the default
+                run_workers = () if "run" not in commands else (1, 2) if rep == 0 else (2,)  # 2 is the default
+                for workers in run_workers:
                     run, bare = bracketed(path, lambda: run_cli([path], workers, tmp, chunk_frames))
                     bares.append(bare)
                     pairs = sum(run["pairs"].values())
