@@ -139,7 +139,7 @@ def run_cli(paths: list[Path], workers: int, tmp: Path, chunk_frames: int) -> di
     pairs, inside = {}, 0.0
     for manifest_path in (dest / ".rifeflow" / "manifests").iterdir():
         manifest = json.loads(manifest_path.read_text())
-        inside += sum(manifest["timings"].get(s, 0) for s in ("probe", "split", "interpolate", "stitch"))
+        inside += sum(manifest["timings"].get(s, 0) for s in ("prepare", "interpolate", "stitch"))
         skipped = sum(r["static_pairs"] + len(r.get("scene_cut_pairs") or []) for r in manifest["results"])
         pairs[Path(manifest["source_uri"]).name] = manifest["probe"]["frames"] - 1 - skipped
     return dict(wall=wall, inside=inside, pairs=pairs)

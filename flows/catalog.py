@@ -1,12 +1,17 @@
-"""The `interpolate-catalog` flow: every video under SOURCE_URI, one `interpolate-video` subflow each.
+"""The `interpolate-catalog` flow: every video under SOURCE_URI, several in flight at once.
 
-Subflows, not mapped tasks: each video gets its own flow run (state, logs, duration)
-in the UI, a broken video fails alone with its reason, and an operator retrying a
-failed run resumes from the manifests, so only unfinished chunks run again.
+Each video is an `interpolate-video` subflow (its own run, state and logs in the UI), run
+from a bounded pool of threads in this process: they only submit work to the Dask workers
+and record what comes back. A run in which any video failed ends Failed, after every other
+video has finished and the metrics and report are written, so the UI offers Retry; a retry
+skips finished videos and resumes the rest from their manifests.
 """
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
+from typing import Callable, Iterable
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -15,7 +20,9 @@ from prefect_dask import DaskTaskRunner
 from manifests.config import CatalogConfig
 from manifests.planning import video_key
 from manifests.records import VideoOutcome
-from rifeflow.cluster import dask_cluster
+from rifeflow.cluster import dask_cluster, task_stream
+from rifeflow.errors import error_kind
+from rifeflow.report import run_summary
 from rifeflow.weights import resolve_weights
 from flows.video import interpolate_video_flow
 from tasks.report_tasks import publish_run_report, record_metrics
@@ -23,28 +30,76 @@ from tasks.video_tasks import discover_videos
 
 
 @flow(name="interpolate-catalog", log_prints=True)
-def interpolate_catalog(config: CatalogConfig) -> list[VideoOutcome]:
+def interpolate_catalog(config: CatalogConfig):
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
+    attempt = flow_run.run_count or 1
     videos = discover_videos(config.source_uri, config.dest_uri)
-    logger.info("%d videos under %s", len(videos), config.source_uri)
     options = config.options(resolve_weights(config.model, config.weights).sha256)
-    outcomes, rows = [], []
-    with dask_cluster(config.scheduler, config.workers) as cluster:
-        logger.info("Dask at %s: %d workers, %d with a GPU", cluster.address, cluster.workers, cluster.gpu_workers)
+    with dask_cluster(config.scheduler, config.workers) as cluster, task_stream(cluster.address) as usage:
+        in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
+        logger.info("%d videos under %s; Dask at %s: %d workers, %d with a GPU; %d videos in flight",
+                    len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)
         video_flow = interpolate_video_flow.with_options(task_runner=DaskTaskRunner(address=cluster.address))
-        for uri in videos:
-            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0,
-                               torch_threads=cluster.torch_threads, return_state=True)
+
+        def one_video(uri: str) -> tuple[VideoOutcome, dict]:
+            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, return_state=True)
             outcome = _outcome(uri, state, video_key(uri, options.model_dump(), config.chunk_frames))
-            outcomes.append(outcome)
-            rows.append(record_metrics(outcome, config.dest_uri, str(flow_run.id), started, cluster.workers))
+            row = record_metrics(outcome, config.dest_uri, str(flow_run.id), attempt, started, cluster.workers)
+            return outcome, row
+
+        finished = run_bounded(videos, in_flight, one_video)
+        busy = usage()
+    if busy["busy_fraction"] is not None:
+        logger.info("workers busy %.1f%% of %d x %.1f s (first task to last), %d tasks",
+                    100 * busy["busy_fraction"], busy["workers"], busy["span_s"], busy["tasks"])
+    outcomes, rows = [o for o, _ in finished], [r for _, r in finished]
     publish_run_report(rows, config.dest_uri)
+    summary = run_summary(outcomes)
+    logger.info(summary)
+    if any(o.status == "failed" for o in outcomes):
+        raise VideosFailed(summary, outcomes)
     return outcomes
+
+
+class VideosFailed(RuntimeError):
+    """The run's end when any video failed: its message counts them and names the failed ones."""
+
+    def __init__(self, summary: str, outcomes: list[VideoOutcome]):
+        super().__init__(summary)
+        self.summary, self.outcomes = summary, outcomes
+
+    def __reduce__(self):  # Prefect stores a failed run's exception by pickle
+        return type(self), (self.summary, self.outcomes)
+
+
+def run_bounded(items: Iterable[str], limit: int, work: Callable[[str], object]) -> list:
+    """`work(item)` for every item, at most `limit` at once, each in a copy of this Prefect context.
+
+    Items are taken one by one as places free up, so a huge listing never becomes a huge
+    backlog of submitted work. Results come back in the items' order.
+    """
+    results: dict[int, object] = {}
+    running: dict[Future, int] = {}
+    with ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="rifeflow-video") as pool:
+        for index, item in enumerate(items):
+            if len(running) >= limit:
+                _collect(running, results, FIRST_COMPLETED)
+            running[pool.submit(contextvars.copy_context().run, work, item)] = index
+        _collect(running, results, None)
+    return [results[i] for i in sorted(results)]
+
+
+def _collect(running: dict[Future, int], results: dict[int, object], return_when) -> None:
+    done, _ = wait(list(running), return_when=return_when or "ALL_COMPLETED")
+    for future in done:
+        results[running.pop(future)] = future.result()
 
 
 def _outcome(uri: str, state, key: str) -> VideoOutcome:
     if state.is_completed():
         return state.result()
     error = state.result(raise_on_failure=False)
-    return VideoOutcome(source_uri=uri, status="failed", error=str(error) if error else state.message, video_key=key)
+    message = str(error) if isinstance(error, BaseException) else state.message
+    return VideoOutcome(source_uri=uri, status="failed", error=message, video_key=key,
+                        error_kind=error_kind(error if isinstance(error, BaseException) else None))

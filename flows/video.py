@@ -1,4 +1,9 @@
-"""The `interpolate-video` flow: probe, split, interpolate chunks on Dask, stitch and mux."""
+"""The `interpolate-video` flow: every stage of one video on the Dask workers; this process only records.
+
+prepare (fetch once, checksum, probe, split) -> chunk interpolation and the held-out check side
+by side -> stitch and mux. Each result is saved in the manifest as it arrives, so a failure or a
+crash keeps everything that finished, and a rerun resumes from there.
+"""
 from __future__ import annotations
 
 import time
@@ -6,42 +11,59 @@ import time
 import dask
 from prefect import flow, get_run_logger
 
+from flows.waiting import as_finished
 from manifests.config import CatalogConfig
-from manifests.records import InterpolationOptions, VideoOutcome
-from rifeflow import steps
-from rifeflow.chunk_wait import collect_chunk_results
-from tasks.video_tasks import interpolate_chunk, measure, probe, split, start_video, stitch
+from manifests.records import ChunkResult, InterpolationOptions, VideoManifest, VideoOutcome
+from rifeflow.errors import VideoError, error_kind
+from rifeflow.manifest_store import save_manifest, start_video
+from rifeflow.video_metrics import video_metrics
+from tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
 
 
-@flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False)
+@flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False, retries=0)
 def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: InterpolationOptions,
-                           gpu: bool = False, torch_threads: int = 1) -> VideoOutcome:
+                           gpu: bool = False) -> VideoOutcome:
     started = time.perf_counter()
     logger = get_run_logger()
-    manifest, finished = start_video(source_uri, config, options)
-    if finished:
+    dest = config.dest_uri
+    manifest, verdict = start_video(source_uri, config.source_uri, dest, options, config.chunk_frames)
+    if verdict == "skip":
         logger.info("%s is done and unchanged: skipped", source_uri)
         return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="skipped",
                             video_key=manifest.video_key)
+    if verdict == "failed":
+        reason = (manifest.error or "").split(": ", 1)[-1]
+        raise VideoError(source_uri, f"unchanged since it failed: {reason}")
     try:
-        manifest = _timed(manifest, "probe", lambda m: probe(m, config.dest_uri))
-        manifest = _timed(manifest, "split", lambda m: split(m, config.dest_uri))
-        todo = [c for c in manifest.chunks if c.index not in manifest.done_chunks()]
+        if manifest.probe is None:
+            prepared = prepare.submit(source_uri, manifest.source_stat, dest, options, config.chunk_frames,
+                                      config.heldout_frames).result()
+            manifest = save_manifest(dest, manifest.with_prepared(prepared))
+        todo = manifest.pending_chunks()
         logger.info("%s: %d chunks, %d to interpolate", source_uri, len(manifest.chunks), len(todo))
+        submitted = time.perf_counter()
         with dask.annotate(resources={"GPU": 1} if gpu else {}):
-            futures = [interpolate_chunk.submit(c, options, config.weights, torch_threads) for c in todo]
-        manifest = _timed(manifest, "interpolate",
-                          lambda m: collect_chunk_results(futures, m, config.dest_uri, config.chunk_timeout_s))
-        manifest = _timed(manifest, "stitch", lambda m: stitch(m, config.dest_uri, config.crf, config.preset))
-        manifest = steps.save_manifest(config.dest_uri, measure(manifest, config))
+            futures = [interpolate_chunk.submit(c, options, config.weights) for c in todo]
+            if manifest.heldout is None and manifest.heldout_uri:
+                futures.append(heldout_check.submit(manifest.heldout_uri, manifest.heldout_middles, options,
+                                                    config.weights))
+        for _, result in as_finished(futures, config.chunk_timeout_s, source_uri):
+            manifest = save_manifest(dest, _with(manifest, result))
+        manifest = manifest.model_copy(update={"status": "interpolated"}).with_timing(
+            "interpolate", time.perf_counter() - submitted)
+        stitched = stitch.submit(manifest, dest, config.crf, config.preset).result()
+        metrics = video_metrics(manifest, stitched.facts, stitched.temporal)
+        manifest = save_manifest(dest, manifest.model_copy(update={"status": "done", "metrics": metrics})
+                                 .with_timing("stitch", stitched.seconds))
     except BaseException as exc:
-        steps.save_manifest(config.dest_uri, manifest.model_copy(update={"status": "failed", "error": f"{exc}"}))
+        save_manifest(dest, manifest.model_copy(update={"status": "failed", "error": str(exc),
+                                                        "error_kind": error_kind(exc)}))
         raise
     return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="done",
                         video_key=manifest.video_key, seconds=time.perf_counter() - started)
 
 
-def _timed(manifest, stage, step):
-    started = time.perf_counter()
-    result = step(manifest)
-    return result.with_timing(stage, time.perf_counter() - started)
+def _with(manifest: VideoManifest, result) -> VideoManifest:
+    if isinstance(result, ChunkResult):
+        return manifest.with_result(result)
+    return manifest.model_copy(update={"heldout": result})

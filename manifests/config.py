@@ -26,7 +26,11 @@ class CatalogConfig(BaseModel):
     crf: int = Field(16, ge=0, le=51)
     preset: str = "medium"
     heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for quality metrics")
-    chunk_timeout_s: float = Field(3600.0, gt=0, description="a chunk running longer is cancelled and retried")
+    chunk_timeout_s: float = Field(3600.0, gt=0, description="if no chunk of a video finishes for this long, its "
+                                                              "running chunks are cancelled and the video fails "
+                                                              "(finished chunks are kept for the next run)")
+    videos_in_flight: Optional[int] = Field(None, ge=1, le=10_000, description="videos worked on at once "
+                                            "(default: twice the GPU workers, or twice the workers without GPUs)")
 
     @field_validator("model", "scale")
     @classmethod

@@ -81,6 +81,8 @@ class ChunkSpec(Record):
 
 
 class ChunkResult(Record):
+    """What a chunk holds once interpolated; stored beside its output, so a reused chunk reports it too."""
+
     index: int
     output_uri: str
     frames_out: int
@@ -94,7 +96,40 @@ class ChunkResult(Record):
     reused: bool = False
 
 
-VideoStatus = Literal["pending", "probed", "split", "interpolated", "done", "failed"]
+class PreparedVideo(Record):
+    """What a worker learnt from the one read of a source: its checksum, probe and stored chunks."""
+
+    source_sha256: str
+    probe: VideoProbe
+    chunks: list[ChunkSpec]
+    heldout_uri: Optional[str] = None  # lossless triplets (before, true middle, after) for the held-out check
+    heldout_middles: list[int] = Field(default_factory=list)
+    seconds: float = 0.0
+
+
+class HeldoutResult(Record):
+    """The model's middle frames against the true ones, beside averaging the neighbours."""
+
+    heldout_n: int = 0
+    heldout_psnr_db: Optional[float] = None
+    heldout_ssim: Optional[float] = None
+    baseline_psnr_db: Optional[float] = None
+    baseline_ssim: Optional[float] = None
+    heldout_gain_db: Optional[float] = None
+    seconds: float = 0.0
+
+
+class StitchResult(Record):
+    """The published output's facts and the temporal statistics gathered while it was encoded."""
+
+    output_uri: str
+    facts: dict[str, Any]  # container facts of the output, `out_*` metric names
+    temporal: dict[str, Any]  # luma change, flicker, consecutive and seam PSNR
+    seconds: float = 0.0
+
+
+VideoStatus = Literal["pending", "prepared", "interpolated", "done", "failed"]
+ErrorKind = Literal["permanent", "transient"]
 
 
 class SourceStat(Record):
@@ -107,7 +142,7 @@ class SourceStat(Record):
 class VideoManifest(Record):
     """The one source of truth for a video's progress; rewritten atomically after each step."""
 
-    version: int = 1
+    version: int = 2
     video_key: str
     source_uri: str
     output_uri: str
@@ -118,8 +153,12 @@ class VideoManifest(Record):
     probe: Optional[VideoProbe] = None
     chunks: list[ChunkSpec] = Field(default_factory=list)
     results: list[ChunkResult] = Field(default_factory=list)
+    heldout_uri: Optional[str] = None
+    heldout_middles: list[int] = Field(default_factory=list)
+    heldout: Optional[HeldoutResult] = None
     status: VideoStatus = "pending"
     error: Optional[str] = None
+    error_kind: Optional[ErrorKind] = None  # permanent: the source itself is bad; not retried until it changes
     timings: dict[str, float] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
 
@@ -129,6 +168,16 @@ class VideoManifest(Record):
     def with_result(self, result: ChunkResult) -> "VideoManifest":
         kept = [r for r in self.results if r.index != result.index]
         return self.model_copy(update={"results": sorted(kept + [result], key=lambda r: r.index)})
+
+    def with_prepared(self, prepared: PreparedVideo) -> "VideoManifest":
+        return self.model_copy(update={
+            "source_sha256": prepared.source_sha256, "probe": prepared.probe, "chunks": prepared.chunks,
+            "heldout_uri": prepared.heldout_uri, "heldout_middles": prepared.heldout_middles, "status": "prepared",
+        }).with_timing("prepare", prepared.seconds)
+
+    def pending_chunks(self) -> list[ChunkSpec]:
+        done = self.done_chunks()
+        return [c for c in self.chunks if c.index not in done]
 
     def with_timing(self, stage: str, seconds: float) -> "VideoManifest":
         return self.model_copy(update={"timings": {**self.timings, stage: round(seconds, 4)}})
@@ -141,5 +190,6 @@ class VideoOutcome(Record):
     output_uri: Optional[str] = None
     status: Literal["done", "skipped", "failed"]
     error: Optional[str] = None
+    error_kind: Optional[ErrorKind] = None
     video_key: Optional[str] = None
     seconds: float = 0.0

@@ -12,9 +12,9 @@ import numpy as np
 from rife_kernels import inbetweens, model_spec
 from rifeflow.engine import PairStats, check_options, interpolate_stream, load_interpolator, to_arrays, to_tensor
 from rifeflow.errors import OptionError, VideoError
-from rifeflow.threads import BackgroundSink, prefetch
+from rifeflow.threads import prefetch
 from rifeflow.video_read import decode_frames, probe_video
-from rifeflow.video_write import VideoWriter, container_for
+from rifeflow.video_write import VideoWriter, container_for, encode_frames
 
 log = logging.getLogger(__name__)
 
@@ -85,18 +85,9 @@ def interpolate_video(
     total = probe.frames * 2**exp
     writer = VideoWriter(output_path, probe, rate_out, bit_depth=bit_depth, crf=crf, preset=preset)
     stats = PairStats()
-    try:
-        sink = BackgroundSink(writer.write, depth=16)
-        frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
-        for done, frame in enumerate(interpolate_stream(interp, frames, exp, mode, batch_size, stats), 1):
-            sink.put(frame)
-            if progress is not None:
-                progress(done, total)
-        sink.close()
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
+    frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
+    report = None if progress is None else (lambda done, _frame: progress(done, total))
+    encode_frames(writer, interpolate_stream(interp, frames, exp, mode, batch_size, stats), report)
     return InterpolationResult(
         input_path=input_path, output_path=output_path, frames_in=probe.frames, frames_out=writer.count,
         fps_in=probe.fps, fps_out=str(rate_out), seconds=time.perf_counter() - started, vfr=probe.vfr,

@@ -12,7 +12,7 @@ def _cmd_run(args) -> int:
     from manifests.config import CatalogConfig
 
     fields = ("exp", "model", "weights", "scale", "tta", "mode", "fp16", "chunk_frames", "workers", "scheduler",
-              "crf", "preset", "heldout_frames", "chunk_timeout_s")
+              "crf", "preset", "heldout_frames", "chunk_timeout_s", "videos_in_flight")
     config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
                            **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
     # Prefect's server boots while the Dask cluster starts and the flows are imported; it stops
@@ -23,14 +23,20 @@ def _cmd_run(args) -> int:
             from flows.catalog import interpolate_catalog
 
             with shared_prefect_api(server):
-                outcomes = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}))
+                state = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}),
+                                            return_state=True)
     finally:
         if server is not None:
             server.stop()
+    outcomes = state.result(raise_on_failure=False)
+    outcomes = getattr(outcomes, "outcomes", outcomes)  # a run with failed videos ends Failed, carrying them
+    if isinstance(outcomes, BaseException):
+        raise outcomes
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
     for o in outcomes:
         if o.status == "failed":
-            print(f"failed: {o.source_uri}: {o.error}", file=sys.stderr)
+            error = o.error or "failed"
+            print(f"failed: {error if error.startswith(o.source_uri) else f'{o.source_uri}: {error}'}", file=sys.stderr)
     print(f"{len(outcomes)} videos: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 
@@ -52,7 +58,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int)
     p.add_argument("--preset")
     p.add_argument("--heldout-frames", dest="heldout_frames", type=int, help="held-out triplets per video (default 16)")
-    p.add_argument("--chunk-timeout", dest="chunk_timeout_s", type=float, help="seconds before a chunk is cancelled")
+    p.add_argument("--chunk-timeout", dest="chunk_timeout_s", type=float,
+                   help="seconds without any finished chunk before a video's chunks are cancelled and it fails")
+    p.add_argument("--videos-in-flight", dest="videos_in_flight", type=int,
+                   help="videos worked on at once (default: twice the workers, or the GPU workers)")
     p.set_defaults(func=_cmd_run)
     add_report_command(sub)
     p = sub.add_parser("ui", help="a web page for one video or one image pair (needs rifeflow[ui])")

@@ -161,3 +161,33 @@ def worker_environ(torch_threads: int) -> dict[str, str]:
     """
     threads = str(torch_threads)
     return {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+
+
+@contextlib.contextmanager
+def task_stream(address: str) -> Iterator[Callable[[], dict]]:
+    """Record the cluster's task stream for the block; the callable sums it up so far.
+
+    busy_fraction: compute seconds over workers x seconds from the first task's start to the
+    last one's end (start-up before the first task is not counted).
+    """
+    import time
+
+    from distributed import Client
+
+    client = Client(address, timeout=30)
+    since = time.time()
+    client.get_task_stream(start=since)  # installs the scheduler's task-stream plugin
+    try:
+        yield lambda: utilisation(client.get_task_stream(start=since), len(client.scheduler_info(n_workers=-1)["workers"]))
+    finally:
+        client.close()
+
+
+def utilisation(records: list[dict], workers: int) -> dict:
+    spans = [(s["start"], s["stop"]) for r in records for s in r.get("startstops", ()) if s.get("action") == "compute"]
+    if not spans or workers < 1:
+        return {"tasks": len(records), "busy_fraction": None, "span_s": 0.0}
+    span = max(stop for _, stop in spans) - min(start for start, _ in spans)
+    busy = sum(stop - start for start, stop in spans)
+    return {"tasks": len(records), "busy_fraction": busy / (workers * span) if span > 0 else None, "span_s": span,
+            "workers": workers}

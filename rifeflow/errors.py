@@ -14,6 +14,9 @@ class VideoError(RifeflowError, ValueError):
         self.path = str(path)
         self.reason = reason
 
+    def __reduce__(self):  # errors travel between Dask workers and the flow by pickle
+        return type(self), (self.path, self.reason)
+
 
 class OptionError(RifeflowError, ValueError):
     """An option outside what rifeflow supports."""
@@ -21,3 +24,14 @@ class OptionError(RifeflowError, ValueError):
 
 class WeightsError(RuntimeError):
     """Weights missing, unreadable, or not the file they claim to be."""
+
+
+def error_kind(error: BaseException | None) -> str:
+    """permanent: the source or an option is bad, and running again unchanged cannot help; else transient."""
+    return "permanent" if isinstance(error, (VideoError, OptionError)) else "transient"
+
+
+def retryable(error: BaseException | None) -> bool:
+    """Storage and worker failures are worth a retry; a bad video, bad option or missing object is not."""
+    return error_kind(error) == "transient" and not isinstance(
+        error, (ValueError, FileNotFoundError, PermissionError, WeightsError))

@@ -28,6 +28,11 @@ def chunk_uri(dest_uri: str, key: str) -> str:
     return storage.join(dest_uri, WORK_DIR, "chunks", key[:2], f"{key}.mkv")
 
 
+def chunk_result_uri(chunk_output_uri: str) -> str:
+    """Where a chunk's result record is stored, beside its output."""
+    return chunk_output_uri.rsplit(".", 1)[0] + ".json"
+
+
 def staging_uri(dest_uri: str, suffix: str) -> str:
     return storage.join(dest_uri, WORK_DIR, "staging", f"{uuid.uuid4().hex}{suffix}")
 
@@ -36,8 +41,8 @@ def metrics_root(dest_uri: str) -> str:
     return storage.join(dest_uri, "metrics")
 
 
-def metrics_file_uri(dest_uri: str, run_date: date, run_id: str) -> str:
-    return storage.join(metrics_root(dest_uri), f"run_date={run_date.isoformat()}", f"part-{run_id}.parquet")
+def metrics_file_uri(dest_uri: str, run_date: date, name: str) -> str:
+    return storage.join(metrics_root(dest_uri), f"run_date={run_date.isoformat()}", f"part-{name}.parquet")
 
 
 def is_work_path(dest_uri: str, uri: str) -> bool:

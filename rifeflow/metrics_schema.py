@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _CONTAINER = [
     ("codec", pa.string(), "", "video codec"),
@@ -26,13 +26,15 @@ _CONTAINER = [
 COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("schema_version", pa.int32(), "", "version of this table's layout"),
     ("run_id", pa.string(), "", "Prefect flow run id of the catalog run"),
-    ("run_started_at", pa.timestamp("us", tz="UTC"), "", "when the catalog run started"),
+    ("run_attempt", pa.int32(), "", "attempt of the catalog run: 1, then 2 after a retry of the same run_id, ..."),
+    ("run_started_at", pa.timestamp("us", tz="UTC"), "", "when this attempt of the catalog run started"),
     ("source_uri", pa.string(), "", "the source video"),
     ("source_sha256", pa.string(), "", "SHA-256 of the source bytes (empty if never read)"),
     ("output_uri", pa.string(), "", "the interpolated video"),
     ("video_key", pa.string(), "", "key of the video's manifest"),
     ("status", pa.string(), "", "done, skipped (finished in an earlier run) or failed"),
     ("error", pa.string(), "", "why the video failed"),
+    ("error_kind", pa.string(), "", "permanent (the source or an option is bad: not tried again until the source changes) or transient"),
     ("model", pa.string(), "", "IFNet weights name"),
     ("weights_sha256", pa.string(), "", "SHA-256 of the weights file"),
     ("exp", pa.int32(), "", "factor 2^exp"),
@@ -61,12 +63,11 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     *[(f"in_{n}", t, u, f"source: {m}") for n, t, u, m in _CONTAINER],
     *[(f"out_{n}", t, u, f"output: {m}") for n, t, u, m in _CONTAINER],
     ("av_drift_ms", pa.float64(), "ms", "out_av_diff_ms minus in_av_diff_ms (sync kept: |drift| < one frame)"),
-    ("probe_s", pa.float64(), "s", "time to checksum and probe the source"),
-    ("split_s", pa.float64(), "s", "time to decode and store lossless chunks"),
-    ("interpolate_s", pa.float64(), "s", "time until every chunk was interpolated"),
-    ("stitch_s", pa.float64(), "s", "time to encode, mux audio and publish"),
-    ("metrics_s", pa.float64(), "s", "time to compute these metrics"),
-    ("total_s", pa.float64(), "s", "sum of the stages"),
+    ("prepare_s", pa.float64(), "s", "time to fetch, checksum, probe and split the source (one worker task)"),
+    ("interpolate_s", pa.float64(), "s", "time from submitting the chunks until every chunk and the held-out check finished"),
+    ("stitch_s", pa.float64(), "s", "time to encode, mux audio, gather the output's facts and publish"),
+    ("metrics_s", pa.float64(), "s", "time of the held-out check (on a worker, beside the chunks)"),
+    ("total_s", pa.float64(), "s", "prepare_s + interpolate_s + stitch_s"),
     ("output_fps", pa.float64(), "frames/s", "output frames per second of total_s"),
     ("workers", pa.int32(), "", "Dask workers in the cluster"),
     ("device", pa.string(), "", "torch device the chunks ran on"),

@@ -10,19 +10,22 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from manifests.planning import content_key
 from manifests.records import VideoManifest, VideoOutcome
 from rifeflow import layout, storage
 from rifeflow.metrics_schema import SCHEMA, SCHEMA_VERSION
 
-STAGES = ("probe", "split", "interpolate", "stitch", "metrics")
+STAGES = ("prepare", "interpolate", "stitch", "metrics")
+WALL_STAGES = ("prepare", "interpolate", "stitch")  # the held-out check runs inside `interpolate`
 
 
-def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str, run_started_at: datetime,
-              workers: int, provenance: dict) -> dict:
+def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str, attempt: int,
+              run_started_at: datetime, workers: int, provenance: dict) -> dict:
     row = {name: None for name in SCHEMA.names}
-    row.update(schema_version=SCHEMA_VERSION, run_id=run_id, run_started_at=run_started_at, workers=workers,
+    row.update(schema_version=SCHEMA_VERSION, run_id=run_id, run_attempt=attempt, run_started_at=run_started_at,
+               workers=workers,
                source_uri=outcome.source_uri, output_uri=outcome.output_uri, status=outcome.status,
-               error=outcome.error, video_key=outcome.video_key, **provenance)
+               error=outcome.error, error_kind=outcome.error_kind, video_key=outcome.video_key, **provenance)
     if manifest is not None:
         o = manifest.options
         row.update(source_sha256=manifest.source_sha256, output_uri=manifest.output_uri, video_key=manifest.video_key,
@@ -33,7 +36,7 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
         if outcome.status == "done":
             timings = {**manifest.timings, "metrics": manifest.metrics.get("metrics_s", 0.0)}
             row.update({f"{s}_s": timings.get(s) for s in STAGES})
-            row["total_s"] = sum(timings.get(s, 0.0) for s in STAGES)
+            row["total_s"] = sum(timings.get(s, 0.0) for s in WALL_STAGES)
             if row["total_s"] and row.get("out_frames"):
                 row["output_fps"] = row["out_frames"] / row["total_s"]
         else:
@@ -44,7 +47,7 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
 def write_row(dest_uri: str, row: dict) -> str:
     """Publish one row as its own Parquet file (atomic); returns its URI."""
     started = row["run_started_at"]
-    name = f"{row['run_id']}-{row['video_key'] or abs(hash(row['source_uri']))}"
+    name = f"{row['run_id']}-{row['run_attempt']}-{row['video_key'] or content_key(row['source_uri'])}"
     uri = layout.metrics_file_uri(dest_uri, started.date(), name)
     table = pa.Table.from_pylist([row], schema=SCHEMA)
     with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:

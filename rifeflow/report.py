@@ -26,6 +26,17 @@ def artifact_table(rows: list[dict]) -> list[dict]:
     } for r in rows]
 
 
+def run_summary(outcomes) -> str:
+    """One line for a run's final state: counts, and the failed videos by name."""
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
+    line = f"{len(outcomes)} videos: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed"
+    failed = [_name(o.source_uri) for o in outcomes if o.status == "failed"]
+    if failed:
+        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+        line += f" ({', '.join(failed[:10])}{more})"
+    return line
+
+
 def run_markdown(rows: list[dict], dest_uri: str) -> str:
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("done", "skipped", "failed")}
     lines = [f"# rifeflow run: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed", "",

@@ -56,6 +56,7 @@ class BackgroundSink:
         self.consume = consume
         self.q: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
+        self.cancelled = False
         self.thread = threading.Thread(target=self._run, name="rifeflow-sink", daemon=True)
         self.thread.start()
 
@@ -64,7 +65,7 @@ class BackgroundSink:
             item = self.q.get()
             if item is _END:
                 return
-            if self.error is None:
+            if self.error is None and not self.cancelled:
                 try:
                     self.consume(item)
                 except BaseException as exc:
@@ -81,3 +82,9 @@ class BackgroundSink:
         self.thread.join()
         if self.error is not None:
             raise self.error
+
+    def cancel(self) -> None:
+        """Drop what is queued and wait for the thread to end: nothing is consumed after this returns."""
+        self.cancelled = True
+        self.q.put(_END)
+        self.thread.join()

@@ -1,33 +1,31 @@
-"""Per-video metrics: held-out quality, temporal smoothness, container facts, cost, provenance."""
+"""Per-video metrics: held-out quality, container facts, and a finished video's row from its records.
+
+Held-out frames are scored on a worker (the model runs there); the flow assembles the row from
+records alone, without reading a frame.
+"""
 from __future__ import annotations
 
-import os
 import time
+from typing import Iterable
 
 import av
 import numpy as np
 
-from manifests.records import VideoManifest, VideoProbe
-from rife_kernels import inbetweens
-from rifeflow import __version__
-from rifeflow.engine import load_interpolator, to_arrays, to_tensor
-from rifeflow.quality import TemporalStats, heldout_indices, neighbour_average, psnr, ssim
-from rifeflow.video_read import decode_frames, probe_video
+from manifests.records import HeldoutResult, InterpolationOptions, VideoManifest, VideoProbe
+from rifeflow import __version__, storage
+from rifeflow.quality import heldout_indices, neighbour_average, psnr, ssim
 
 
-def heldout_quality(probe: VideoProbe, manifest_options, weights: str | None, count: int) -> dict:
-    """Interpolate K true frames from their neighbours; compare with the truth and with averaging."""
-    middles = heldout_indices(probe.frames, count, probe.slot_sources)
-    if not middles:
-        return {"heldout_n": 0}
-    needed = {j for i in middles for j in (i - 1, i, i + 1)}
-    bits = 16 if probe.bit_depth > 8 else 8
-    frames = {i: f for i, f in enumerate(decode_frames(probe, bits, 0, max(needed) + 1)) if i in needed}
-    o = manifest_options
+def score_triplets(triplets: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], options: InterpolationOptions,
+                   weights: str | None) -> dict:
+    """The model's middle frame of each (before, truth, after) against the truth, beside averaging."""
+    from rife_kernels import inbetweens
+    from rifeflow.engine import load_interpolator, to_arrays, to_tensor
+
+    o = options
     interp, _ = load_interpolator(o.model, weights, None, o.scale, o.fp16, o.tta)
     model, base = [], []
-    for i in middles:
-        a, truth, b = frames[i - 1], frames[i], frames[i + 1]
+    for a, truth, b in triplets:
         if np.array_equal(a, b):
             continue  # a still triplet says nothing about interpolation
         mids, _, _ = inbetweens(interp, *to_tensor([a, b], interp.device).split(1), exp=1, mode=o.mode)
@@ -43,15 +41,38 @@ def heldout_quality(probe: VideoProbe, manifest_options, weights: str | None, co
             "heldout_gain_db": float(m_psnr - b_psnr)}
 
 
-def temporal_quality(output: VideoProbe, seam_frames: set[int]) -> dict:
-    stats = TemporalStats()
-    bits = 16 if output.bit_depth > 8 else 8
-    for index, frame in enumerate(decode_frames(output, bits)):
-        stats.add(frame, at_seam=index in seam_frames)
-    return stats.summary()
+def _triplets(frames: dict[int, np.ndarray], middles: list[int]):
+    for i in middles:
+        yield frames[i - 1], frames[i], frames[i + 1]
 
 
-def container_facts(probe: VideoProbe, prefix: str, path: str) -> dict:
+def heldout_quality(probe: VideoProbe, options: InterpolationOptions, weights: str | None, count: int) -> dict:
+    """Held-out quality of a local video file, decoding the frames it needs."""
+    from rifeflow.video_read import decode_frames
+
+    middles = heldout_indices(probe.frames, count, probe.slot_sources)
+    if not middles:
+        return {"heldout_n": 0}
+    needed = {j for i in middles for j in (i - 1, i, i + 1)}
+    bits = 16 if probe.bit_depth > 8 else 8
+    frames = {i: f for i, f in enumerate(decode_frames(probe, bits, 0, max(needed) + 1)) if i in needed}
+    return score_triplets(_triplets(frames, middles), options, weights)
+
+
+def measure_heldout(heldout_uri: str, middles: list[int], options: InterpolationOptions,
+                    weights: str | None) -> HeldoutResult:
+    """Held-out quality from the triplet frames the split stored (frames in index order)."""
+    from rifeflow.chunk_io import read_chunk
+
+    started = time.perf_counter()
+    needed = sorted({j for i in middles for j in (i - 1, i, i + 1)})
+    with storage.local_copy(heldout_uri) as path:
+        frames = dict(zip(needed, read_chunk(path)))
+    scores = score_triplets(_triplets(frames, middles), options, weights)
+    return HeldoutResult(**scores, seconds=time.perf_counter() - started)
+
+
+def container_facts(probe: VideoProbe, prefix: str, size_bytes: int) -> dict:
     audio_end = max((a.start_time + (a.duration or 0) for a in probe.audio), default=None)
     video_end = probe.start_time + probe.duration
     facts = {
@@ -60,28 +81,23 @@ def container_facts(probe: VideoProbe, prefix: str, path: str) -> dict:
         "fps_float": float(probe.rate), "frames": probe.frames, "duration_s": probe.duration, "vfr": probe.vfr,
         "audio_streams": len(probe.audio), "audio_codecs": ",".join(a.codec for a in probe.audio),
         "av_diff_ms": None if audio_end is None else (audio_end - video_end) * 1000.0,
-        "size_bytes": os.path.getsize(path),
+        "size_bytes": size_bytes,
     }
     return {f"{prefix}_{k}": v for k, v in facts.items()}
 
 
-def measure_video(manifest: VideoManifest, source_path: str, output_path: str, weights: str | None,
-                  heldout_frames: int) -> dict:
-    """Every metric of a finished video, from local copies of its source and output."""
-    started = time.perf_counter()
-    source = manifest.probe.model_copy(update={"source": source_path})
-    output = probe_video(output_path)
-    n = 2**manifest.options.exp
-    seams = {c.start * n for c in manifest.chunks[1:]}
-    row = {**heldout_quality(source, manifest.options, weights, heldout_frames), **temporal_quality(output, seams),
-           **container_facts(source, "in", source_path), **container_facts(output, "out", output_path)}
+def video_metrics(manifest: VideoManifest, output_facts: dict, temporal: dict) -> dict:
+    """Every metric of a finished video, from its manifest and its stitch's record."""
+    source = manifest.probe
+    heldout = manifest.heldout.model_dump(exclude={"seconds"}) if manifest.heldout else {"heldout_n": 0}
+    row = {**heldout, **temporal, **container_facts(source, "in", manifest.source_stat.size), **output_facts}
     cuts = sorted({i for r in manifest.results for i in r.scene_cut_pairs})
     row.update(scene_cuts=len(cuts), scene_cut_times_s=[source.start_time + (i + 1) / float(source.rate) for i in cuts],
                static_pairs=sum(r.static_pairs for r in manifest.results),
                device=next((r.device for r in manifest.results if r.device), ""))
-    if row["in_av_diff_ms"] is not None and row["out_av_diff_ms"] is not None:
+    if row["in_av_diff_ms"] is not None and row.get("out_av_diff_ms") is not None:
         row["av_drift_ms"] = row["out_av_diff_ms"] - row["in_av_diff_ms"]
-    row["metrics_s"] = time.perf_counter() - started
+    row["metrics_s"] = manifest.heldout.seconds if manifest.heldout else 0.0
     return row
 
 

@@ -66,15 +66,48 @@ def _frame_times(path: str, container, stream) -> tuple[list[float], int]:
             times.append(frame.pts * tb if frame.pts is not None else (times[-1] if times else 0.0))
     except av.FFmpegError as exc:
         raise VideoError(path, f"damaged or truncated: decoding failed after {len(times)} frames ({exc.strerror or exc})") from exc
+    _check_complete(path, stream, times)
+    return times, rotation
+
+
+def _packet_times(path: str, container, stream) -> tuple[list[float], int]:
+    """Frame times from packet timestamps (no decoding but the first frame's, for its rotation).
+
+    Equal to the decoded times for ordinary files; the split that decodes anyway checks it.
+    """
+    tb = float(stream.time_base)
+    times: list[float] = []
+    rotation = None
+    try:
+        for packet in container.demux(stream):
+            if packet.dts is None or packet.pts is None or packet.is_discard:
+                continue
+            times.append(packet.pts * tb)
+            if rotation is None:
+                for frame in packet.decode():
+                    rotation = int(frame.rotation or 0)
+                    break
+    except av.FFmpegError as exc:
+        raise VideoError(path, f"damaged or truncated: reading failed after {len(times)} frames ({exc.strerror or exc})") from exc
+    times.sort()
+    _check_complete(path, stream, times)
+    return times, rotation or 0
+
+
+def _check_complete(path: str, stream, times: list[float]) -> None:
     if not times:
         raise VideoError(path, "the video stream has no decodable frames")
     if stream.frames and len(times) + 1 < stream.frames:
         raise VideoError(path, f"truncated: {len(times)} of {stream.frames} frames could be decoded")
-    return times, rotation
 
 
 def probe_video(path: str) -> VideoProbe:
     """Everything about `path` the interpolation needs; raises VideoError for anything unusable."""
+    return probe_timeline(path, decode=True)[0]
+
+
+def probe_timeline(path: str, decode: bool = True) -> tuple[VideoProbe, list[float]]:
+    """The probe and every frame's time; with decode=False the times come from packet timestamps."""
     path = os.fspath(path)
     with _open(path) as container:
         if not container.streams.video:
@@ -93,24 +126,27 @@ def probe_video(path: str) -> VideoProbe:
             color_primaries=int(cc.color_primaries), color_trc=int(cc.color_trc),
             video_stream_index=stream.index, video_streams=len(container.streams.video),
         )
-        times, rotation = _frame_times(path, container, stream)
+        times, rotation = (_frame_times if decode else _packet_times)(path, container, stream)
     slots = constant_rate_slots(times, rate)
     frames = len(slots) if slots is not None else len(times)
-    return VideoProbe(
+    probe = VideoProbe(
         source=path, fps=str(rate), frames_decoded=len(times), frames=frames, start_time=times[0],
         duration=frames / float(rate), vfr=slots is not None, audio=_audio_info(path),
         slot_sources=slots, rotation=rotation, **info,
     )
+    return probe, times
 
 
 def rgb_format(bit_depth: int) -> str:
     return "rgb48le" if bit_depth > 8 else "rgb24"
 
 
-def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: int | None = None,
+                  decoded_times: list[float] | None = None) -> Iterator[np.ndarray]:
     """RGB frames (H, W, 3) uint8 (or uint16 when bit_depth > 8) on the constant-rate timeline.
 
     Yields timeline frames start..stop-1; colour conversion follows the stream's own matrix and range.
+    With `decoded_times`, every frame of the stream is decoded and its time appended there.
     """
     stop = probe.frames if stop is None else min(stop, probe.frames)
     fmt = rgb_format(bit_depth)
@@ -121,9 +157,15 @@ def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: i
         wanted = iter(range(start, stop))
         slot = next(wanted, None)
         try:
+            tb = float(stream.time_base)
             for index, frame in enumerate(container.decode(stream)):
+                if decoded_times is not None:
+                    decoded_times.append(frame.pts * tb if frame.pts is not None else
+                                         (decoded_times[-1] if decoded_times else 0.0))
                 if slot is None:
-                    return
+                    if decoded_times is None:
+                        return
+                    continue
                 source = slot if slots is None else slots[slot]
                 if index < source:
                     continue

@@ -5,6 +5,7 @@ import logging
 import os
 import uuid
 from fractions import Fraction
+from typing import Callable, Iterable
 
 import av
 import numpy as np
@@ -12,6 +13,7 @@ from av.video.reformatter import Interpolation
 
 from manifests.records import VideoProbe
 from rifeflow.errors import OptionError, VideoError
+from rifeflow.threads import BackgroundSink
 from rifeflow.video_read import rgb_format
 
 log = logging.getLogger(__name__)
@@ -178,3 +180,24 @@ class VideoWriter:
             self.audio.input.close()
         if os.path.exists(self.tmp_path):
             os.remove(self.tmp_path)
+
+
+def encode_frames(writer: VideoWriter, frames: Iterable[np.ndarray],
+                  on_frame: Callable[[int, np.ndarray], None] | None = None) -> str:
+    """Encode every frame in a background thread and publish the file; on any error nothing is left.
+
+    `on_frame(count, frame)` sees each frame as it is queued. The encoder thread has stopped
+    before the container is closed, whatever failed.
+    """
+    sink = BackgroundSink(writer.write, depth=16)
+    try:
+        for count, frame in enumerate(frames, 1):
+            sink.put(frame)
+            if on_frame is not None:
+                on_frame(count, frame)
+        sink.close()
+        return writer.close()
+    except BaseException:
+        sink.cancel()
+        writer.abort()
+        raise

@@ -8,17 +8,19 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from manifests.records import VideoOutcome
-from rifeflow import metrics_store, report, steps
+from rifeflow import metrics_store, report
+from rifeflow.manifest_store import load_manifest
 from tasks.video_tasks import transient_only
 
 
 @task(name="record-metrics", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_only,
       cache_policy=NO_CACHE)
-def record_metrics(outcome: VideoOutcome, dest_uri: str, run_id: str, run_started_at: datetime, workers: int) -> dict:
+def record_metrics(outcome: VideoOutcome, dest_uri: str, run_id: str, attempt: int, run_started_at: datetime,
+                   workers: int) -> dict:
     from rifeflow.video_metrics import provenance
 
-    manifest = steps.load_manifest(dest_uri, outcome.video_key) if outcome.video_key else None
-    row = metrics_store.build_row(outcome, manifest, run_id, run_started_at, workers, provenance())
+    manifest = load_manifest(dest_uri, outcome.video_key) if outcome.video_key else None
+    row = metrics_store.build_row(outcome, manifest, run_id, attempt, run_started_at, workers, provenance())
     metrics_store.write_row(dest_uri, row)
     return row
 

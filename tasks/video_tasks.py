@@ -1,18 +1,26 @@
-"""Prefect tasks: one per retryable unit of work, each a thin wrapper over rifeflow.steps."""
+"""Prefect tasks: one per retryable unit of a video's work, each a thin wrapper over a plain function.
+
+All of them run on Dask workers and return records; the flow alone writes the manifest. Torch in a
+worker uses the worker's own OMP_NUM_THREADS (Dask's nanny sets it; rifeflow's local cluster sets it
+to each worker's share of the cores), so a worker on another machine sizes itself.
+"""
 from __future__ import annotations
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from manifests.config import CatalogConfig
-from manifests.records import ChunkResult, ChunkSpec, InterpolationOptions, VideoManifest
-from rifeflow import steps, storage
-from rifeflow.errors import RifeflowError
+from manifests.records import (ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions, PreparedVideo,
+                               SourceStat, StitchResult, VideoManifest)
+from rifeflow.errors import retryable
 
 
 def transient_only(task, task_run, state) -> bool:
     """Retry storage and worker failures; a bad video or a bad option fails at once."""
-    return not isinstance(state.data, (RifeflowError, ValueError, FileNotFoundError, PermissionError))
+    try:
+        state.result()
+    except BaseException as error:  # the task's own exception
+        return retryable(error)
+    return False
 
 
 RETRYABLE = dict(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
@@ -20,37 +28,37 @@ RETRYABLE = dict(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=tran
 
 @task(name="discover-videos", **RETRYABLE)
 def discover_videos(source_uri: str, dest_uri: str) -> list[str]:
+    from rifeflow import storage
     from rifeflow.layout import is_work_path
 
     return [uri for uri in storage.list_videos(source_uri) if not is_work_path(dest_uri, uri)]
 
 
-@task(name="start-video", **RETRYABLE)
-def start_video(source_uri: str, config: CatalogConfig, options: InterpolationOptions) -> tuple[VideoManifest, bool]:
-    return steps.start_video(source_uri, config, options)
+@task(name="prepare", **RETRYABLE)
+def prepare(source_uri: str, stat: SourceStat, dest_uri: str, options: InterpolationOptions, chunk_frames: int,
+            heldout_frames: int) -> PreparedVideo:
+    from rifeflow.prepare import prepare_video
 
-
-@task(name="probe", **RETRYABLE)
-def probe(manifest: VideoManifest, dest_uri: str) -> VideoManifest:
-    return steps.save_manifest(dest_uri, steps.probe_source(manifest, dest_uri))
-
-
-@task(name="split", **RETRYABLE)
-def split(manifest: VideoManifest, dest_uri: str) -> VideoManifest:
-    return steps.save_manifest(dest_uri, steps.split_video(manifest))
+    return prepare_video(source_uri, stat, dest_uri, options, chunk_frames, heldout_frames)
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
-def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None,
-                      torch_threads: int) -> ChunkResult:
-    return steps.interpolate_chunk(chunk, options, weights, torch_threads)
+def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None) -> ChunkResult:
+    from rifeflow.chunk_step import interpolate_chunk as run
+
+    return run(chunk, options, weights)
+
+
+@task(name="heldout-check", **RETRYABLE)
+def heldout_check(heldout_uri: str, middles: list[int], options: InterpolationOptions,
+                  weights: str | None) -> HeldoutResult:
+    from rifeflow.video_metrics import measure_heldout
+
+    return measure_heldout(heldout_uri, middles, options, weights)
 
 
 @task(name="stitch-and-mux", **RETRYABLE)
-def stitch(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> VideoManifest:
-    return steps.save_manifest(dest_uri, steps.stitch_video(manifest, dest_uri, crf, preset))
+def stitch(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> StitchResult:
+    from rifeflow.stitch import stitch_video
 
-
-@task(name="measure", **RETRYABLE)
-def measure(manifest: VideoManifest, config: CatalogConfig) -> VideoManifest:
-    return steps.save_manifest(config.dest_uri, steps.measure(manifest, config.weights, config.heldout_frames))
+    return stitch_video(manifest, dest_uri, crf, preset)

@@ -47,7 +47,7 @@ def test_rows_for_every_video_and_run_with_errors_cuts_and_sync(metrics_dest):
     for _, row in done.iterrows():
         assert abs(row["av_drift_ms"]) < 1000 / row["out_fps_float"]
         assert row["out_fps_float"] == 2 * row["in_fps_float"] and row["out_frames"] == 2 * row["in_frames"]
-        assert row["heldout_n"] > 0 and row["probe_s"] > 0 and row["interpolate_s"] > 0 and row["total_s"] > 0
+        assert row["heldout_n"] > 0 and row["prepare_s"] > 0 and row["interpolate_s"] > 0 and row["total_s"] > 0
         assert row["weights_sha256"] and row["source_sha256"] and row["pyav_version"] and row["ffmpeg_version"]
     skipped = df[df["status"] == "skipped"]
     assert skipped["heldout_psnr_db"].notna().all() and skipped["total_s"].isna().all()

@@ -135,18 +135,23 @@ class DaskProcesses:
         self.procs: dict[str, subprocess.Popen] = {}
         self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"])
 
-    def _start(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _start(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.tmp / f"dask-{name}.log", "w")
-        proc = subprocess.Popen([str(BIN / "dask"), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen([str(BIN / "dask"), *args], env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         self.procs[name] = proc
         return proc
 
-    def add_worker(self, name: str, gpu: bool = False, nanny: bool = True) -> None:
+    def add_worker(self, name: str, gpu: bool = False, nanny: bool = True, tmpdir: Path | None = None) -> None:
+        """A single-threaded worker (torch on one thread, as Dask's nanny sets it), with its own TMPDIR if given."""
         args = ["worker", self.address, "--name", name, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"]
         args += ["--resources", "GPU=1"] if gpu else []
         args += [] if nanny else ["--no-nanny"]
-        self._start(name, args)
+        env = {**self.env, "OMP_NUM_THREADS": "1"}
+        if tmpdir is not None:
+            tmpdir.mkdir(mode=0o700, parents=True)
+            env["TMPDIR"] = str(tmpdir)
+        self._start(name, args, env)
 
     def client(self):
         from distributed import Client

@@ -1,0 +1,58 @@
+"""Interpolate one stored chunk on a worker. Its result is stored beside its output, so reusing a
+finished chunk (a resumed or overlapping run) reports the still pairs and scene cuts it really holds.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import time
+
+from manifests.records import ChunkResult, ChunkSpec, InterpolationOptions
+from rifeflow import layout, storage
+from rifeflow.chunk_io import read_chunk, write_chunk
+from rifeflow.engine import MODEL_LOADS, PairStats, interpolate_stream, load_interpolator
+from rifeflow.threads import prefetch
+
+
+def frames_out(chunk: ChunkSpec, exp: int) -> int:
+    n = 2**exp
+    return chunk.pairs * n + (n if chunk.final else 0)
+
+
+def reused_result(chunk: ChunkSpec) -> ChunkResult | None:
+    """The stored result of a chunk whose output exists, marked reused; None when it must run."""
+    result_uri = layout.chunk_result_uri(chunk.output_uri)
+    if not (storage.exists(result_uri) and storage.exists(chunk.output_uri)):
+        return None
+    stored = ChunkResult.model_validate(storage.read_json(result_uri))
+    return stored.model_copy(update={"index": chunk.index, "reused": True})
+
+
+def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None,
+                      batch_size: int = 1) -> ChunkResult:
+    """Interpolate one stored chunk into its output key; an existing output is reused as is.
+
+    batch_size 1 keeps every pair's result independent of how the video was chunked.
+    """
+    reused = reused_result(chunk)
+    if reused is not None:
+        return reused
+    started = time.perf_counter()
+    expected = frames_out(chunk, options.exp)
+    interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta)
+    stats = PairStats()
+    with storage.local_copy(chunk.input_uri) as source, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
+        out_path = os.path.join(tmp, "out.mkv")
+        frames = prefetch(read_chunk(source), depth=4)
+        written = write_chunk(out_path, interpolate_stream(interp, frames, options.exp, options.mode, batch_size,
+                                                           stats, hold_last=chunk.final))
+        if written != expected:
+            raise RuntimeError(f"chunk {chunk.index}: wrote {written} frames, expected {expected}")
+        storage.upload_atomic(out_path, chunk.output_uri)
+    result = ChunkResult(index=chunk.index, output_uri=chunk.output_uri, frames_out=expected,
+                         seconds=time.perf_counter() - started, worker=socket.gethostname(), pid=os.getpid(),
+                         model_loads=MODEL_LOADS["count"], device=str(interp.device), static_pairs=stats.static,
+                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices])
+    storage.write_json_atomic(layout.chunk_result_uri(chunk.output_uri), result.model_dump(mode="json"))
+    return result

@@ -1,0 +1,61 @@
+"""Reading and writing video manifests. The flow is their one writer: tasks return records, the flow saves.
+
+Plain functions, run in the flow's process: JSON in storage, no frames.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import ValidationError
+
+from manifests.planning import video_key
+from manifests.records import InterpolationOptions, VideoManifest
+from rifeflow import layout, storage
+
+log = logging.getLogger(__name__)
+
+Verdict = Literal["run", "skip", "failed"]
+
+
+def load_manifest(dest_uri: str, key: str) -> VideoManifest | None:
+    """The stored manifest, or None (never written, or written by an incompatible rifeflow version)."""
+    uri = layout.manifest_uri(dest_uri, key)
+    if not storage.exists(uri):
+        return None
+    try:
+        return VideoManifest.model_validate(storage.read_json(uri))
+    except ValidationError as exc:
+        log.warning("%s is not a manifest this rifeflow can resume from; starting over (%s)", uri,
+                    str(exc).splitlines()[0])
+        return None
+
+
+def save_manifest(dest_uri: str, manifest: VideoManifest) -> VideoManifest:
+    storage.write_json_atomic(layout.manifest_uri(dest_uri, manifest.video_key), manifest.model_dump(mode="json"))
+    return manifest
+
+
+def start_video(source_uri: str, source_root: str, dest_uri: str, options: InterpolationOptions,
+                chunk_frames: int) -> tuple[VideoManifest, Verdict]:
+    """The manifest to continue from, and what to do with the video.
+
+    skip: done, output present and source unchanged. failed: the source itself was found bad
+    (not a video, no video stream, ...) and has not changed since; it is not tried again.
+    run: anything else, resuming from whatever an earlier run finished.
+    """
+    key = video_key(source_uri, options.model_dump(), chunk_frames)
+    stat = storage.stat(source_uri)
+    existing = load_manifest(dest_uri, key)
+    if existing is not None and existing.source_stat == stat:
+        if existing.status == "done" and storage.exists(existing.output_uri):
+            return existing, "skip"
+        if existing.status == "failed" and existing.error_kind == "permanent":
+            return existing, "failed"
+        if existing.status != "done":
+            return existing.model_copy(update={"error": None, "error_kind": None}), "run"
+    fresh = VideoManifest(
+        video_key=key, source_uri=source_uri, source_stat=stat, options=options, chunk_frames=chunk_frames,
+        output_uri=layout.output_uri(source_root, dest_uri, source_uri),
+    )
+    return save_manifest(dest_uri, fresh), "run"

@@ -1,0 +1,82 @@
+"""A worker's own scratch copies of source videos: fetched once per video, reused by its later stages.
+
+Nothing here is shared between processes: each worker process keeps its copies under its own
+folder of its TMPDIR, so workers on other machines (or beside each other) never rely on a
+common disk. A stage on another worker simply fetches its own copy.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from manifests.planning import content_key
+from manifests.records import SourceStat
+from rifeflow import storage
+
+KEEP_COPIES = 8  # a worker rarely has more videos than this between their prepare and their stitch
+_LOCK = threading.Lock()
+
+
+def _root() -> Path:
+    return Path(tempfile.gettempdir()) / "rifeflow-scratch"
+
+
+def _own_dir() -> Path:
+    return _root() / str(os.getpid())
+
+
+def _copy_path(uri: str, stat: SourceStat) -> Path:
+    ext = os.path.splitext(uri)[1][:16]
+    return _own_dir() / content_key("source", uri, stat.size, stat.version) / f"source{ext}"
+
+
+@contextlib.contextmanager
+def source_copy(uri: str, stat: SourceStat) -> Iterator[str]:
+    """A local path with the source's bytes: the file itself when local, else this worker's copy."""
+    if storage.is_local(uri):
+        with storage.local_copy(uri) as path:
+            yield path
+        return
+    path = _copy_path(uri, stat)
+    with _LOCK:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + ".partial")
+            storage.download(uri, str(partial))
+            os.replace(partial, path)
+        os.utime(path.parent)
+        _prune(keep=path.parent)
+    yield str(path)
+
+
+def release(uri: str, stat: SourceStat) -> None:
+    """Drop this worker's copy of a source once its video is finished."""
+    with _LOCK:
+        shutil.rmtree(_copy_path(uri, stat).parent, ignore_errors=True)
+
+
+def _prune(keep: Path) -> None:
+    """Keep the newest KEEP_COPIES copies of this process; remove folders of processes that are gone."""
+    own = _own_dir()
+    copies = sorted((p for p in own.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in copies[KEEP_COPIES:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for other in _root().iterdir():
+        if other.name.isdigit() and other != own and not _alive(int(other.name)):
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
