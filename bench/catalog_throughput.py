@@ -131,10 +131,10 @@ def loop(catalog: Path, tmp: Path) -> float:
     return time.perf_counter() - started
 
 
-def catalog_run(catalog: Path, tmp: Path, extra: list[str]) -> tuple[float, Path, str]:
+def catalog_run(catalog: Path, tmp: Path, extra: list[str], env: dict | None = None) -> tuple[float, Path, str]:
     dest = Path(tempfile.mkdtemp(dir=tmp, prefix="run-"))
     wall, log = timed([str(BIN / "rifeflow"), "run", str(catalog), str(dest), "--exp", "1", "--heldout-frames", "0",
-                       *extra], run_env(tmp))
+                       *extra], {**run_env(tmp), **(env or {})})
     return wall, dest, log
 
 
@@ -163,14 +163,14 @@ def paired(catalog: Path, reps: int, tmp: Path) -> list[dict]:
 
 
 class ExternalCluster:
-    """`dask scheduler` and single-threaded `dask worker`s, each with its own TMPDIR."""
+    """`dask scheduler` and single-threaded `dask worker`s, each with its own TMPDIR, all on one Prefect API."""
 
-    def __init__(self, workers: int, tmp: Path):
+    def __init__(self, workers: int, tmp: Path, api_url: str):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.address = f"tcp://127.0.0.1:{port}"
-        env = {**BASE_ENV, **QUIET_DASK}
+        env = {**run_env(tmp), **QUIET_DASK, "PREFECT_API_URL": api_url}
         self.procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                         "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)]
@@ -192,13 +192,18 @@ class ExternalCluster:
 
 
 def scaling(catalog: Path, tmp: Path) -> list[dict]:
+    from rifeflow.prefect_server import TemporaryServer
+
     rows = []
     for workers in (1, 2):
-        cluster = ExternalCluster(workers, tmp)
+        server = TemporaryServer()
+        url = server.wait_ready(120)
+        cluster = ExternalCluster(workers, tmp, url)
         try:
-            wall, dest, log = catalog_run(catalog, tmp, ["--scheduler", cluster.address])
+            wall, dest, log = catalog_run(catalog, tmp, ["--scheduler", cluster.address], {"PREFECT_API_URL": url})
         finally:
             cluster.close()
+            server.stop()
         rows.append(dict(workers=workers, wall=wall, pairs=model_pairs(dest), busy=busy_of(log)))
         print(f"  scaling {rows[-1]}", flush=True)
     return rows
