@@ -9,7 +9,7 @@ skips finished videos and resumes the rest from their manifests.
 from __future__ import annotations
 
 import contextvars
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
@@ -86,12 +86,12 @@ def run_bounded(items: Iterable[str], limit: int, work: Callable[[str], object])
             if len(running) >= limit:
                 _collect(running, results, FIRST_COMPLETED)
             running[pool.submit(contextvars.copy_context().run, work, item)] = index
-        _collect(running, results, None)
+        _collect(running, results, ALL_COMPLETED)
     return [results[i] for i in sorted(results)]
 
 
-def _collect(running: dict[Future, int], results: dict[int, object], return_when) -> None:
-    done, _ = wait(list(running), return_when=return_when or "ALL_COMPLETED")
+def _collect(running: dict[Future, int], results: dict[int, object], return_when: str) -> None:
+    done, _ = wait(list(running), return_when=return_when)
     for future in done:
         results[running.pop(future)] = future.result()
 

@@ -47,7 +47,7 @@ def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: Inte
             if manifest.heldout is None and manifest.heldout_uri:
                 futures.append(heldout_check.submit(manifest.heldout_uri, manifest.heldout_middles, options,
                                                     config.weights))
-        for _, result in as_finished(futures, config.chunk_timeout_s, source_uri):
+        for result in as_finished(futures, config.chunk_timeout_s, source_uri):
             manifest = save_manifest(dest, _with(manifest, result))
         manifest = manifest.model_copy(update={"status": "interpolated"}).with_timing(
             "interpolate", time.perf_counter() - submitted)

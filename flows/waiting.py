@@ -9,8 +9,8 @@ class StalledError(TimeoutError):
     """No submitted task finished within the allowed time."""
 
 
-def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[tuple[object, object]]:
-    """(future, result) as each finishes; a failed task raises its error here.
+def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
+    """Each task's result as it finishes; a failed task raises its error here.
 
     If nothing finishes within `timeout_s`, every running task has run that long: fail.
     Whatever ends the wait (an error, the timeout, the caller stopping), the futures not yet
@@ -29,7 +29,7 @@ def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[tuple[ob
                                    f"{len(pending)} tasks cancelled") from None
             if future in pending:
                 pending.discard(future)
-                yield future, future.result()
+                yield future.result()
     finally:
         cancel(pending)
 
