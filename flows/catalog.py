@@ -21,12 +21,13 @@ from manifests.config import CatalogConfig
 from manifests.planning import video_key
 from manifests.records import VideoOutcome
 from rifeflow.cluster import dask_cluster, task_stream
-from rifeflow.errors import error_kind
+from rifeflow.errors import CatalogUnreadable, error_kind
+from rifeflow.layout import printable
 from rifeflow.report import run_summary
 from rifeflow.weights import resolve_weights
 from flows.video import interpolate_video_flow
 from tasks.report_tasks import publish_run_report, record_metrics
-from tasks.video_tasks import discover_videos
+from tasks.video_tasks import discover_videos, sweep_leftovers
 
 
 @flow(name="interpolate-catalog", log_prints=True)
@@ -34,7 +35,13 @@ def interpolate_catalog(config: CatalogConfig):
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     attempt = flow_run.run_count or 1
-    videos = discover_videos(config.source_uri, config.dest_uri)
+    run_id = str(flow_run.id)
+    try:
+        listing = discover_videos(config.source_uri, config.dest_uri)
+    except (FileNotFoundError, PermissionError, ConnectionError) as exc:
+        raise CatalogUnreadable(f"nothing ran: {exc}") from None
+    sweep_leftovers(config.dest_uri)
+    videos = list(listing.outputs)
     options = config.options(resolve_weights(config.model, config.weights).sha256)
     with dask_cluster(config.scheduler, config.workers) as cluster, task_stream(cluster.address) as usage:
         in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
@@ -42,13 +49,24 @@ def interpolate_catalog(config: CatalogConfig):
                     len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)
         video_flow = interpolate_video_flow.with_options(task_runner=DaskTaskRunner(address=cluster.address))
 
-        def one_video(uri: str) -> tuple[VideoOutcome, dict]:
-            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, return_state=True)
-            outcome = _outcome(uri, state, video_key(uri, options.model_dump(), config.chunk_frames))
-            row = record_metrics(outcome, config.dest_uri, str(flow_run.id), attempt, started, cluster.workers)
+        def record(outcome: VideoOutcome) -> tuple[VideoOutcome, dict]:
+            try:
+                row = record_metrics(outcome, config.dest_uri, run_id, attempt, started, cluster.workers)
+            except OSError as exc:  # storage away even after retries: the video's outcome still counts
+                logger.error("metrics row of %s not written: %s", printable(outcome.source_uri), exc)
+                row = {"source_uri": outcome.source_uri, "status": outcome.status, "error": outcome.error,
+                       "retries": outcome.retries}
             return outcome, row
 
-        finished = run_bounded(videos, in_flight, one_video)
+        def one_video(uri: str) -> tuple[VideoOutcome, dict]:
+            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, output_uri=listing.outputs[uri],
+                               run_id=run_id, return_state=True)
+            return record(_outcome(uri, state, video_key(uri, options.model_dump(), config.chunk_frames)))
+
+        refused = [record(_refused(uri, reason)) for uri, reason in sorted(listing.refused.items())]
+        for outcome, _ in refused:
+            logger.warning("%s", outcome.error)
+        finished = refused + run_bounded(videos, in_flight, one_video)
         busy = usage()
     if busy["busy_fraction"] is not None:
         logger.info("workers busy %.1f%% of %d x %.1f s (first task to last), %d tasks",
@@ -94,6 +112,10 @@ def _collect(running: dict[Future, int], results: dict[int, object], return_when
     done, _ = wait(list(running), return_when=return_when)
     for future in done:
         results[running.pop(future)] = future.result()
+
+
+def _refused(uri: str, reason: str) -> VideoOutcome:
+    return VideoOutcome(source_uri=uri, status="failed", error=f"{printable(uri)}: {reason}", error_kind="permanent")
 
 
 def _outcome(uri: str, state, key: str) -> VideoOutcome:

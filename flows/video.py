@@ -10,23 +10,43 @@ import time
 
 import dask
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from flows.waiting import as_finished
 from manifests.config import CatalogConfig
 from manifests.records import ChunkResult, InterpolationOptions, VideoManifest, VideoOutcome
+from rifeflow import layout, leases
 from rifeflow.errors import VideoError, error_kind
-from rifeflow.manifest_store import save_manifest, start_video
+from rifeflow.manifest_store import clean_staging, save_manifest, start_video
+from rifeflow.storage import counting_retries
 from rifeflow.video_metrics import video_metrics
 from tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
 
 
 @flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False, retries=0)
 def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: InterpolationOptions,
-                           gpu: bool = False) -> VideoOutcome:
+                           gpu: bool = False, output_uri: str | None = None,
+                           run_id: str | None = None) -> VideoOutcome:
+    """One video, under a lease on its output: another run working on the same output is waited for."""
+    logger = get_run_logger()
+    output = output_uri or layout.output_uri(config.source_uri, config.dest_uri, source_uri)
+    owner = run_id or str(flow_run.id)
+
+    def waiting(holder: leases.Lease) -> None:
+        logger.info("%s is being worked on by run %s (%s, pid %d): waiting for it", layout.printable(output),
+                    holder.owner, holder.host, holder.pid)
+
+    with counting_retries() as here, leases.holding(config.dest_uri, output, owner, on_wait=waiting):
+        clean_staging(config.dest_uri, output)
+        return _interpolate(source_uri, output, owner, config, options, gpu, here)
+
+
+def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig, options: InterpolationOptions,
+                 gpu: bool, here: list) -> VideoOutcome:
     started = time.perf_counter()
     logger = get_run_logger()
     dest = config.dest_uri
-    manifest, verdict = start_video(source_uri, config.source_uri, dest, options, config.chunk_frames)
+    manifest, verdict = start_video(source_uri, config.source_uri, dest, options, config.chunk_frames, output)
     if verdict == "skip":
         logger.info("%s is done and unchanged: skipped", source_uri)
         return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="skipped",
@@ -38,7 +58,7 @@ def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: Inte
         if manifest.probe is None:
             prepared = prepare.submit(source_uri, manifest.source_stat, dest, options, config.chunk_frames,
                                       config.heldout_frames).result()
-            manifest = save_manifest(dest, manifest.with_prepared(prepared))
+            manifest = save_manifest(dest, manifest.with_prepared(prepared).with_retries(prepared.retries))
         todo = manifest.pending_chunks()
         logger.info("%s: %d chunks, %d to interpolate", source_uri, len(manifest.chunks), len(todo))
         submitted = time.perf_counter()
@@ -48,19 +68,21 @@ def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: Inte
                 futures.append(heldout_check.submit(manifest.heldout_uri, manifest.heldout_middles, options,
                                                     config.weights))
         for result in as_finished(futures, config.chunk_timeout_s, source_uri):
-            manifest = save_manifest(dest, _with(manifest, result))
+            manifest = save_manifest(dest, _with(manifest, result).with_retries(result.retries))
         manifest = manifest.model_copy(update={"status": "interpolated"}).with_timing(
             "interpolate", time.perf_counter() - submitted)
         stitched = stitch.submit(manifest, dest, config.crf, config.preset).result()
         metrics = video_metrics(manifest, stitched.facts, stitched.temporal)
-        manifest = save_manifest(dest, manifest.model_copy(update={"status": "done", "metrics": metrics})
-                                 .with_timing("stitch", stitched.seconds))
+        manifest = save_manifest(dest, manifest.model_copy(update={"status": "done", "metrics": metrics,
+                                                                   "done_by_run_id": owner})
+                                 .with_timing("stitch", stitched.seconds).with_retries(stitched.retries + here[0]))
     except BaseException as exc:
         save_manifest(dest, manifest.model_copy(update={"status": "failed", "error": str(exc),
-                                                        "error_kind": error_kind(exc)}))
+                                                        "error_kind": error_kind(exc)}).with_retries(here[0]))
         raise
     return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="done",
-                        video_key=manifest.video_key, seconds=time.perf_counter() - started)
+                        video_key=manifest.video_key, seconds=time.perf_counter() - started,
+                        retries=manifest.retries)
 
 
 def _with(manifest: VideoManifest, result) -> VideoManifest:

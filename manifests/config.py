@@ -9,7 +9,7 @@ from manifests.records import InterpolationOptions
 
 
 class CatalogConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # never echo a URI's credentials
 
     source_uri: str = Field(description="folder or bucket prefix to search for videos (s3://bucket/prefix or a path)")
     dest_uri: str = Field(description="where outputs, manifests, chunks and metrics go")
@@ -31,6 +31,17 @@ class CatalogConfig(BaseModel):
                                                               "(finished chunks are kept for the next run)")
     videos_in_flight: Optional[int] = Field(None, ge=1, le=10_000, description="videos worked on at once "
                                             "(default: twice the GPU workers, or twice the workers without GPUs)")
+
+    @field_validator("source_uri", "dest_uri")
+    @classmethod
+    def _no_credentials(cls, value: str, info):
+        from rifeflow.secrets import has_credentials
+
+        if has_credentials(value):
+            raise ValueError(f"{info.field_name} carries credentials (user:secret@): give them through the "
+                             "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), an AWS profile or "
+                             "FSSPEC_S3_* settings; `rifeflow run` moves them there for you")
+        return value
 
     @field_validator("model", "scale")
     @classmethod

@@ -94,6 +94,7 @@ class ChunkResult(Record):
     static_pairs: int
     scene_cut_pairs: list[int] = Field(default_factory=list)  # timeline index of each cut pair's first frame
     reused: bool = False
+    retries: int = 0  # storage calls and task attempts repeated after a transient fault, in this run
 
 
 class PreparedVideo(Record):
@@ -105,6 +106,7 @@ class PreparedVideo(Record):
     heldout_uri: Optional[str] = None  # lossless triplets (before, true middle, after) for the held-out check
     heldout_middles: list[int] = Field(default_factory=list)
     seconds: float = 0.0
+    retries: int = 0
 
 
 class HeldoutResult(Record):
@@ -117,6 +119,7 @@ class HeldoutResult(Record):
     baseline_ssim: Optional[float] = None
     heldout_gain_db: Optional[float] = None
     seconds: float = 0.0
+    retries: int = 0
 
 
 class StitchResult(Record):
@@ -126,6 +129,7 @@ class StitchResult(Record):
     facts: dict[str, Any]  # container facts of the output, `out_*` metric names
     temporal: dict[str, Any]  # luma change, flicker, consecutive and seam PSNR
     seconds: float = 0.0
+    retries: int = 0
 
 
 VideoStatus = Literal["pending", "prepared", "interpolated", "done", "failed"]
@@ -161,6 +165,8 @@ class VideoManifest(Record):
     error_kind: Optional[ErrorKind] = None  # permanent: the source itself is bad; not retried until it changes
     timings: dict[str, float] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
+    retries: int = 0  # transient faults retried by the latest run that worked on this video
+    done_by_run_id: Optional[str] = None  # the catalog run that published the output
 
     def done_chunks(self) -> set[int]:
         return {r.index for r in self.results}
@@ -179,6 +185,9 @@ class VideoManifest(Record):
         done = self.done_chunks()
         return [c for c in self.chunks if c.index not in done]
 
+    def with_retries(self, count: int) -> "VideoManifest":
+        return self.model_copy(update={"retries": self.retries + count}) if count else self
+
     def with_timing(self, stage: str, seconds: float) -> "VideoManifest":
         return self.model_copy(update={"timings": {**self.timings, stage: round(seconds, 4)}})
 
@@ -193,3 +202,11 @@ class VideoOutcome(Record):
     error_kind: Optional[ErrorKind] = None
     video_key: Optional[str] = None
     seconds: float = 0.0
+    retries: int = 0
+
+
+class CatalogListing(Record):
+    """What discovery found: each source with the output it gets, and the sources refused, with why."""
+
+    outputs: dict[str, str] = Field(default_factory=dict)
+    refused: dict[str, str] = Field(default_factory=dict)

@@ -9,7 +9,7 @@ import tempfile
 import time
 
 from manifests.records import ChunkResult, ChunkSpec, InterpolationOptions
-from rifeflow import layout, storage
+from rifeflow import layout, scratch, storage
 from rifeflow.chunk_io import read_chunk, write_chunk
 from rifeflow.engine import MODEL_LOADS, PairStats, interpolate_stream, load_interpolator
 from rifeflow.threads import prefetch
@@ -42,7 +42,8 @@ def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: 
     expected = frames_out(chunk, options.exp)
     interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta)
     stats = PairStats()
-    with storage.local_copy(chunk.input_uri) as source, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
+    with scratch.clear_when_full(f"chunk {chunk.index} ({chunk.input_uri})"), \
+            storage.local_copy(chunk.input_uri) as source, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         out_path = os.path.join(tmp, "out.mkv")
         frames = prefetch(read_chunk(source), depth=4)
         written = write_chunk(out_path, interpolate_stream(interp, frames, options.exp, options.mode, batch_size,

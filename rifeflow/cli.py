@@ -114,15 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rifeflow.errors import RifeflowError, WeightsError
+    from rifeflow.errors import NothingRan, RifeflowError, WeightsError
+    from rifeflow.secrets import redact
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
+    except (NothingRan, ConnectionError) as exc:
+        print(f"rifeflow: error: {redact(str(exc))}", file=sys.stderr)
+        return 3
     except (RifeflowError, WeightsError, FileNotFoundError, PermissionError, ValueError) as exc:
-        print(f"rifeflow: error: {exc}", file=sys.stderr)
+        print(f"rifeflow: error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rifeflow: interrupted", file=sys.stderr)

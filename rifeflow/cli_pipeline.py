@@ -5,10 +5,26 @@ import argparse
 import sys
 
 
+def _credentials_to_environment(*uris: str) -> list[str]:
+    """The URIs without user info; credentials found in them go where s3fs looks (the environment)."""
+    import os
+
+    from rifeflow.secrets import split_credentials
+
+    clean = []
+    for uri in uris:
+        uri, key, secret = split_credentials(uri)
+        if key and secret:
+            os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = key, secret
+        clean.append(uri)
+    return clean
+
+
 def _cmd_run(args) -> int:
     from rifeflow.cluster import dask_cluster, early_server, quiet_prefect_env, shared_prefect_api
 
     quiet_prefect_env()
+    args.source_uri, args.dest_uri = _credentials_to_environment(args.source_uri, args.dest_uri)
     from manifests.config import CatalogConfig
 
     fields = ("exp", "model", "weights", "scale", "tta", "mode", "fp16", "chunk_frames", "workers", "scheduler",
@@ -21,7 +37,9 @@ def _cmd_run(args) -> int:
     try:
         with dask_cluster(config.scheduler, config.workers) as cluster:
             from flows.catalog import interpolate_catalog
+            from rifeflow.secrets import install_log_redaction
 
+            install_log_redaction()
             with shared_prefect_api(server):
                 state = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}),
                                             return_state=True)
@@ -30,7 +48,7 @@ def _cmd_run(args) -> int:
             server.stop()
     outcomes = state.result(raise_on_failure=False)
     outcomes = getattr(outcomes, "outcomes", outcomes)  # a run with failed videos ends Failed, carrying them
-    if isinstance(outcomes, BaseException):
+    if isinstance(outcomes, BaseException):  # the catalog itself could not be read (NothingRan: exit 3), ...
         raise outcomes
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
     for o in outcomes:

@@ -22,6 +22,14 @@ class OptionError(RifeflowError, ValueError):
     """An option outside what rifeflow supports."""
 
 
+class NothingRan(RifeflowError):
+    """A run that could not start at all (storage unreachable, wrong credentials, no such bucket): exit 3."""
+
+
+class CatalogUnreadable(NothingRan):
+    """SOURCE_URI could not be listed: no video was tried."""
+
+
 class WeightsError(RuntimeError):
     """Weights missing, unreadable, or not the file they claim to be."""
 

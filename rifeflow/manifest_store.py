@@ -37,7 +37,7 @@ def save_manifest(dest_uri: str, manifest: VideoManifest) -> VideoManifest:
 
 
 def start_video(source_uri: str, source_root: str, dest_uri: str, options: InterpolationOptions,
-                chunk_frames: int) -> tuple[VideoManifest, Verdict]:
+                chunk_frames: int, output_uri: str | None = None) -> tuple[VideoManifest, Verdict]:
     """The manifest to continue from, and what to do with the video.
 
     skip: done, output present and source unchanged. failed: the source itself was found bad
@@ -53,9 +53,20 @@ def start_video(source_uri: str, source_root: str, dest_uri: str, options: Inter
         if existing.status == "failed" and existing.error_kind == "permanent":
             return existing, "failed"
         if existing.status != "done":
-            return existing.model_copy(update={"error": None, "error_kind": None}), "run"
+            return existing.model_copy(update={"error": None, "error_kind": None, "retries": 0,
+                                               "done_by_run_id": None}), "run"
     fresh = VideoManifest(
         video_key=key, source_uri=source_uri, source_stat=stat, options=options, chunk_frames=chunk_frames,
-        output_uri=layout.output_uri(source_root, dest_uri, source_uri),
+        output_uri=output_uri or layout.output_uri(source_root, dest_uri, source_uri),
     )
     return save_manifest(dest_uri, fresh), "run"
+
+
+def clean_staging(dest_uri: str, output_uri: str) -> int:
+    """Remove what an earlier holder of this output's lease left in its staging folder (killed mid-upload)."""
+    left = storage.listing(layout.staging_dir(dest_uri, output_uri))
+    for uri, _ in left:
+        storage.remove(uri)
+    if left:
+        log.info("removed %d leftover staging file(s) of %s", len(left), layout.printable(output_uri))
+    return len(left)

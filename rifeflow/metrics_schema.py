@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _CONTAINER = [
     ("codec", pa.string(), "", "video codec"),
@@ -35,6 +35,8 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("status", pa.string(), "", "done, skipped (finished in an earlier run) or failed"),
     ("error", pa.string(), "", "why the video failed"),
     ("error_kind", pa.string(), "", "permanent (the source or an option is bad: not tried again until the source changes) or transient"),
+    ("retries", pa.int32(), "", "transient faults retried for this video in this run (storage calls after backoff, task attempts)"),
+    ("done_by_run_id", pa.string(), "", "the catalog run that published the output (for skipped rows: the earlier or overlapping run that did)"),
     ("model", pa.string(), "", "IFNet weights name"),
     ("weights_sha256", pa.string(), "", "SHA-256 of the weights file"),
     ("exp", pa.int32(), "", "factor 2^exp"),

@@ -25,12 +25,18 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
     row.update(schema_version=SCHEMA_VERSION, run_id=run_id, run_attempt=attempt, run_started_at=run_started_at,
                workers=workers,
                source_uri=outcome.source_uri, output_uri=outcome.output_uri, status=outcome.status,
-               error=outcome.error, error_kind=outcome.error_kind, video_key=outcome.video_key, **provenance)
+               error=outcome.error, error_kind=outcome.error_kind, video_key=outcome.video_key,
+               retries=outcome.retries if outcome.status == "done" else 0,
+               done_by_run_id=run_id if outcome.status == "done" else None, **provenance)
     if manifest is not None:
         o = manifest.options
         row.update(source_sha256=manifest.source_sha256, output_uri=manifest.output_uri, video_key=manifest.video_key,
                    model=o.model, weights_sha256=o.weights_sha256, exp=o.exp, scale=o.scale, tta=o.tta, mode=o.mode,
                    fp16=o.fp16, chunk_frames=manifest.chunk_frames)
+        if outcome.status == "failed":
+            row["retries"] = manifest.retries
+        if outcome.status == "skipped":
+            row["done_by_run_id"] = manifest.done_by_run_id
         if outcome.status != "failed":  # a failed run's stored metrics belong to an earlier run
             row.update({k: v for k, v in manifest.metrics.items() if k in row})
         if outcome.status == "done":
@@ -63,7 +69,10 @@ def metrics_dataset(dest_uri: str) -> ds.Dataset:
     files = [p for p in fs.find(root) if p.endswith(".parquet")] if fs.exists(root) else []
     if not files:
         raise FileNotFoundError(f"no metrics under {layout.metrics_root(dest_uri)}")
-    return ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive")
+    partitioning = ds.partitioning(pa.schema([("run_date", pa.string())]), flavor="hive")
+    # Read with the current schema: files of older runs lack the newer columns, which read as nulls.
+    return ds.dataset(root, filesystem=fs, format="parquet", partitioning=partitioning,
+                      schema=SCHEMA.append(pa.field("run_date", pa.string())))
 
 
 def read_metrics(dest_uri: str) -> pd.DataFrame:

@@ -52,7 +52,7 @@ def prepare_video(source_uri: str, stat: SourceStat, dest_uri: str, options: Int
                   chunk_frames: int, heldout_count: int) -> PreparedVideo:
     """Fetch the source once into this worker's scratch, then checksum, probe and split it."""
     started = time.perf_counter()
-    with scratch.source_copy(source_uri, stat) as path:
+    with scratch.clear_when_full(f"{source_uri}: splitting"), scratch.source_copy(source_uri, stat) as path:
         sha = sha256_of(path)
         try:
             try:

@@ -5,6 +5,8 @@ import os
 
 import pandas as pd
 
+from rifeflow.layout import printable
+
 
 def _name(uri: str) -> str:
     return os.path.basename(str(uri))
@@ -30,10 +32,13 @@ def run_summary(outcomes) -> str:
     """One line for a run's final state: counts, and the failed videos by name."""
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
     line = f"{len(outcomes)} videos: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed"
-    failed = [_name(o.source_uri) for o in outcomes if o.status == "failed"]
+    failed = [printable(_name(o.source_uri)) for o in outcomes if o.status == "failed"]
     if failed:
         more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
         line += f" ({', '.join(failed[:10])}{more})"
+    retries = sum(o.retries for o in outcomes)
+    if retries:
+        line += f"; {retries} retries after transient faults"
     return line
 
 
@@ -41,6 +46,9 @@ def run_markdown(rows: list[dict], dest_uri: str) -> str:
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("done", "skipped", "failed")}
     lines = [f"# rifeflow run: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed", "",
              f"Outputs and metrics under `{dest_uri}` (Parquet in `metrics/`)."]
+    retries = sum(r.get("retries") or 0 for r in rows)
+    if retries:
+        lines += ["", f"{retries} storage calls or tasks were retried after transient faults (column `retries`)."]
     failed = [r for r in rows if r["status"] == "failed"]
     if failed:
         lines += ["", "## Failed", ""] + [f"- `{r['source_uri']}`: {r['error']}" for r in failed]

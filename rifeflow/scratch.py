@@ -7,7 +7,9 @@ common disk. A stage on another worker simply fetches its own copy.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import socket
 import shutil
 import tempfile
 import threading
@@ -54,6 +56,30 @@ def source_copy(uri: str, stat: SourceStat) -> Iterator[str]:
     yield str(path)
 
 
+class ScratchFull(OSError):
+    """A worker's scratch disk filled up: this stage published nothing; another worker may have room."""
+
+    def __reduce__(self):
+        return type(self), (self.errno, self.strerror)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+@contextlib.contextmanager
+def clear_when_full(what: str) -> Iterator[None]:
+    """Say which work, which worker and which disk when the scratch disk fills (not just "Errno 28")."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC or isinstance(exc, ScratchFull):
+            raise
+        raise ScratchFull(errno.ENOSPC, f"{what}: no space left on the scratch disk of worker "
+                                        f"{socket.gethostname()} (pid {os.getpid()}, TMPDIR "
+                                        f"{tempfile.gettempdir()}); nothing was published. Free space there or "
+                                        "point the worker's TMPDIR at a larger disk") from None
+
+
 def release(uri: str, stat: SourceStat) -> None:
     """Drop this worker's copy of a source once its video is finished."""
     with _LOCK:
@@ -68,11 +94,11 @@ def _prune(keep: Path) -> None:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
     for other in _root().iterdir():
-        if other.name.isdigit() and other != own and not _alive(int(other.name)):
+        if other.name.isdigit() and other != own and not alive(int(other.name)):
             shutil.rmtree(other, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -32,7 +32,8 @@ def stitch_video(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) 
     seams = {c.start * n for c in manifest.chunks[1:]}
     ext = os.path.splitext(manifest.output_uri)[1]
     stats = TemporalStats()
-    with scratch.source_copy(manifest.source_uri, manifest.source_stat) as source, \
+    with scratch.clear_when_full(f"{manifest.output_uri}: stitching"), \
+            scratch.source_copy(manifest.source_uri, manifest.source_stat) as source, \
             tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         local_out = os.path.join(tmp, "out" + ext)
         writer = VideoWriter(local_out, probe.model_copy(update={"source": source}), probe.rate * n,
@@ -41,7 +42,7 @@ def stitch_video(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) 
         encode_frames(writer, frames, lambda count, frame: stats.add(frame, at_seam=count - 1 in seams))
         output, _ = probe_timeline(local_out, decode=False)
         facts = container_facts(output, "out", os.path.getsize(local_out))
-        staging = layout.staging_uri(dest_uri, ext)
+        staging = layout.staging_uri(dest_uri, manifest.output_uri, ext)
         storage.upload_atomic(local_out, staging)
         storage.move(staging, manifest.output_uri)
     scratch.release(manifest.source_uri, manifest.source_stat)

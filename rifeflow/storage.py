@@ -6,37 +6,101 @@ ConnectionError) here, so callers and Prefect retry policies see one vocabulary.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
+import logging
 import os
 import posixpath
+import socket
+import time
 import uuid
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import fsspec
 from fsspec.core import url_to_fs
 
+from rifeflow import secrets
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".3gp", ".m4v")
+
+
+RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 16.0)  # an endpoint that is away for half a minute is waited for
+_RETRIES: contextvars.ContextVar[list | None] = contextvars.ContextVar("rifeflow_storage_retries", default=None)
+
+
+@contextlib.contextmanager
+def counting_retries() -> Iterator[list]:
+    """Count the storage retries made in this context (threads started with a copy of it included): box[0]."""
+    box = [0]
+    token = _RETRIES.set(box)
+    try:
+        yield box
+    finally:
+        _RETRIES.reset(token)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return secrets.redact(text[:300])
 
 
 @contextlib.contextmanager
 def translate_errors(uri: str) -> Iterator[None]:
+    """Storage errors as Python's own, each one line naming the URI: FileNotFoundError and
+    PermissionError (permanent), ConnectionError (transient), local OSErrors as they are."""
+    shown = secrets.redact(uri)
     try:
         yield
-    except (FileNotFoundError, PermissionError, IsADirectoryError):
+    except FileExistsError:
+        raise
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{shown}: not found ({_short(exc)})") from None
+    except PermissionError as exc:
+        raise PermissionError(f"{shown}: access denied ({_short(exc)}); check the credentials and the "
+                              "bucket's policy") from None
+    except IsADirectoryError:
         raise
     except OSError as exc:
-        if exc.errno is not None:  # a local condition (disk full, ...): keep it as it is
-            raise
-        raise ConnectionError(f"storage error on {uri}: {exc}") from exc
+        if exc.errno is not None:  # a local condition (disk full, ...): keep its errno
+            raise OSError(exc.errno, f"{exc.strerror} ({secrets.redact(str(exc.filename or shown))})") from None
+        raise ConnectionError(f"{shown}: storage unreachable ({_short(exc)})") from None
     except Exception as exc:  # botocore / aiohttp errors surface as their own types
         name = type(exc).__name__
         if "NoSuchKey" in name or "NoSuchBucket" in name:
-            raise FileNotFoundError(f"{uri}: {exc}") from exc
-        if "AccessDenied" in name or "Forbidden" in str(exc):
-            raise PermissionError(f"{uri}: {exc}") from exc
-        if any(word in name for word in ("Connect", "Timeout", "ClientError", "Endpoint")):
-            raise ConnectionError(f"storage error on {uri}: {exc}") from exc
+            raise FileNotFoundError(f"{shown}: not found ({_short(exc)})") from None
+        if any(w in name or w in str(exc) for w in ("AccessDenied", "Forbidden", "InvalidAccessKeyId",
+                                                   "SignatureDoesNotMatch")):
+            raise PermissionError(f"{shown}: access denied ({_short(exc)})") from None
+        if any(word in name for word in ("Connect", "Timeout", "ClientError", "Endpoint", "Payload")):
+            raise ConnectionError(f"{shown}: storage unreachable ({_short(exc)})") from None
         raise
+
+
+def retry_delays() -> tuple[float, ...]:
+    """The backoff before each retry; RIFEFLOW_STORAGE_RETRIES caps how many (0: fail at once)."""
+    count = os.environ.get("RIFEFLOW_STORAGE_RETRIES")
+    return RETRY_DELAYS_S if count is None else RETRY_DELAYS_S[:max(0, int(count))]
+
+
+def _call(uri: str, operation: Callable[[], T]) -> T:
+    """`operation()` with errors translated; an unreachable store is retried with backoff, and counted."""
+    delays = retry_delays()
+    for attempt, delay in enumerate((*delays, None)):
+        try:
+            with translate_errors(uri):
+                return operation()
+        except ConnectionError as exc:
+            if delay is None:
+                raise
+            box = _RETRIES.get()
+            if box is not None:
+                box[0] += 1
+            log.warning("%s; retry %d of %d in %.0f s", exc, attempt + 1, len(delays), delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def filesystem(uri: str):
@@ -58,45 +122,102 @@ def relative(root_uri: str, uri: str) -> str:
 
 
 def exists(uri: str) -> bool:
+    """Asks the store itself, never a listing this process cached (another run may have written since)."""
     fs, path = filesystem(uri)
-    with translate_errors(uri):
-        return fs.exists(path)
+    if not is_local(uri):
+        fs.invalidate_cache(path)
+    return _call(uri, lambda: fs.exists(path))
 
 
 def list_videos(root_uri: str) -> list[str]:
-    """Every file under `root_uri` (recursively) with a video extension, as full URIs, sorted."""
+    """Every file under `root_uri` (recursively) with a video extension, as full URIs, sorted.
+
+    A prefix that does not exist is an error (a mistyped bucket or folder), not an empty catalog.
+    """
     fs, root = filesystem(root_uri)
-    with translate_errors(root_uri):
+
+    def find() -> list[str]:
         if fs.isfile(root):
-            paths = [root]
-        else:
-            paths = [p for p in fs.find(root) if p.lower().endswith(VIDEO_EXTENSIONS)]
+            return [root]
+        if not fs.exists(root):
+            bucket = root.split("/", 1)[0]
+            if not is_local(root_uri) and not fs.exists(bucket):
+                raise FileNotFoundError(f"the bucket {bucket!r} does not exist")
+            raise FileNotFoundError("no such folder or prefix")
+        return [p for p in fs.find(root) if p.lower().endswith(VIDEO_EXTENSIONS)]
+
+    return sorted(_with_protocol(fs, p) for p in _call(root_uri, find))
+
+
+def _with_protocol(fs, path: str) -> str:
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    prefix = "" if protocol in ("file", "local") else f"{protocol}://"
-    return sorted(prefix + p for p in paths)
+    return path if protocol in ("file", "local") else f"{protocol}://{path}"
 
 
 def read_bytes(uri: str) -> bytes:
     fs, path = filesystem(uri)
-    with translate_errors(uri):
-        return fs.cat_file(path)
+    return _call(uri, lambda: fs.cat_file(path))
+
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def partial_path(path: str) -> str:
+    """A hidden sibling to write before the rename: readers skip names starting with a dot. It names
+    its writer (host, pid), so a later run can tell a dead writer's leftover from a live one's."""
+    directory, name = os.path.split(path)
+    host = socket.gethostname().replace(".", "-")
+    return os.path.join(directory, f".{name}.{host}.{os.getpid()}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
+
+
+def partial_writer(name: str) -> tuple[str, int] | None:
+    """(host, pid) that writes a partial file of this name, or None if it is not one."""
+    if not (name.startswith(".") and name.endswith(PARTIAL_SUFFIX)):
+        return None
+    parts = name[:-len(PARTIAL_SUFFIX)].rsplit(".", 3)
+    if len(parts) != 4 or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2])
 
 
 def write_bytes_atomic(uri: str, data: bytes) -> None:
     """Write so that a reader sees the old object or the whole new one, never a part.
 
-    S3 PUTs are atomic by themselves; on a filesystem write a sibling and rename.
+    S3 PUTs are atomic by themselves; on a filesystem write a hidden sibling and rename.
     """
     fs, path = filesystem(uri)
-    with translate_errors(uri):
-        if is_local(uri):
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            tmp = f"{path}.{uuid.uuid4().hex}.partial"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
+    if is_local(uri):
+        _call(uri, lambda: _write_local(path, data))
+    else:
+        _call(uri, lambda: fs.pipe_file(path, data))
+
+
+def _write_local(path: str, data: bytes, exclusive: bool = False) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = partial_path(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        if exclusive:
+            os.link(tmp, path)  # fails with FileExistsError if anyone created it first
         else:
-            fs.pipe_file(path, data)
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+
+
+def create_exclusive(uri: str, data: bytes) -> bool:
+    """Create `uri` only if nothing is there (S3 If-None-Match, a hard link locally): True if this call did."""
+    fs, path = filesystem(uri)
+    try:
+        if is_local(uri):
+            _call(uri, lambda: _write_local(path, data, exclusive=True))
+        else:
+            _call(uri, lambda: fs.pipe_file(path, data, mode="create"))
+        return True
+    except FileExistsError:
+        return False
 
 
 def read_json(uri: str) -> dict:
@@ -109,32 +230,73 @@ def write_json_atomic(uri: str, obj) -> None:
 
 def download(uri: str, local_path: str) -> str:
     fs, path = filesystem(uri)
-    with translate_errors(uri):
-        fs.get_file(path, local_path)
+    _call(uri, lambda: fs.get_file(path, local_path))
     return local_path
 
 
 def upload_atomic(local_path: str, uri: str) -> None:
-    """Put a local file at `uri`; on a filesystem through a temporary name and a rename."""
+    """Put a local file at `uri`; on a filesystem through a hidden temporary name and a rename.
+
+    On S3 a large file goes up in parts and appears only when the upload completes.
+    """
     fs, path = filesystem(uri)
-    with translate_errors(uri):
-        if is_local(uri):
+    if is_local(uri):
+        def put() -> None:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            tmp = f"{path}.{uuid.uuid4().hex}.partial"
-            fs.put_file(local_path, tmp)
-            os.replace(tmp, path)
-        else:
-            fs.put_file(local_path, path)
+            tmp = partial_path(path)
+            try:
+                fs.put_file(local_path, tmp)
+                os.replace(tmp, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(tmp)
+        _call(uri, put)
+    else:
+        _call(uri, lambda: fs.put_file(local_path, path))
 
 
 def remove(uri: str, recursive: bool = False) -> None:
     fs, path = filesystem(uri)
-    with translate_errors(uri), contextlib.suppress(FileNotFoundError):
-        fs.rm(path, recursive=recursive)
+    with contextlib.suppress(FileNotFoundError):
+        _call(uri, lambda: fs.rm(path, recursive=recursive))
 
 
-def open_uri(uri: str, mode: str = "rb"):
-    return fsspec.open(uri, mode)
+def listing(uri: str) -> list[tuple[str, float]]:
+    """(URI, modification time in epoch seconds) of every file under `uri`, hidden ones included."""
+    fs, root = filesystem(uri)
+
+    def find():
+        fs.invalidate_cache(root)  # another process may have written since this one last looked
+        if not fs.exists(root):
+            return {}
+        return fs.find(root, detail=True)
+
+    found = _call(uri, find)
+    out = []
+    for path, info in found.items():
+        modified = info.get("mtime") or info.get("LastModified") or info.get("created")
+        stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified or 0)
+        out.append((_with_protocol(fs, path), stamp))
+    return sorted(out)
+
+
+def abort_stale_uploads(uri: str, older_than_s: float) -> int:
+    """Abort multipart uploads under an S3 prefix started more than `older_than_s` ago (a killed upload's
+    parts are invisible but kept, and billed, until aborted). Returns how many; 0 on a filesystem."""
+    if is_local(uri):
+        return 0
+    fs, root = filesystem(uri)
+    bucket, _, prefix = root.partition("/")
+    cutoff = time.time() - older_than_s
+
+    def abort() -> int:
+        listed = fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix)
+        stale = [u for u in listed.get("Uploads", []) if u["Initiated"].timestamp() < cutoff]
+        for upload in stale:
+            fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        return len(stale)
+
+    return _call(uri, abort)
 
 
 def stat(uri: str):
@@ -142,8 +304,7 @@ def stat(uri: str):
     from manifests.records import SourceStat
 
     fs, path = filesystem(uri)
-    with translate_errors(uri):
-        info = fs.info(path)
+    info = _call(uri, lambda: fs.info(path))
     version = info.get("ETag") or info.get("etag") or info.get("mtime") or info.get("LastModified") or ""
     return SourceStat(size=int(info.get("size") or 0), version=str(version).strip('"'))
 
@@ -162,22 +323,24 @@ def local_copy(uri: str, suffix: str = "") -> Iterator[str]:
     if is_local(uri):
         _, path = filesystem(uri)
         if not os.path.exists(path):
-            raise FileNotFoundError(f"{uri} does not exist")
+            raise FileNotFoundError(f"{uri}: not found")
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
-        local = os.path.join(tmp, "data" + (suffix or os.path.splitext(uri)[1]))
+        local = os.path.join(tmp, "data" + (suffix or os.path.splitext(uri)[1][:16]))
         download(uri, local)
         yield local
 
 
 def move(src_uri: str, dst_uri: str) -> None:
-    """Move within one store: a rename on a filesystem, copy-then-delete on S3."""
+    """Move within one store: a rename on a filesystem, copy-then-delete on S3 (each step retried alone)."""
     fs, src = filesystem(src_uri)
     _, dst = filesystem(dst_uri)
-    with translate_errors(dst_uri):
-        if is_local(dst_uri):
+    if is_local(dst_uri):
+        def rename() -> None:
             os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
             os.replace(src, dst)
-        else:
-            fs.mv(src, dst)
+        _call(dst_uri, rename)
+    else:
+        _call(dst_uri, lambda: fs.copy(src, dst))
+        remove(src_uri)

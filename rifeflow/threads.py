@@ -1,6 +1,7 @@
 """Overlap I/O with compute: a reader thread ahead of the consumer, a writer thread behind it."""
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -19,22 +20,32 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
     q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def produce():
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(_END)
-        except BaseException as exc:  # handed to the consumer, raised there
-            q.put(_Failure(exc))
+    def offer(item) -> bool:
+        """Queue `item` unless the consumer has gone (then never block: the thread must end)."""
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
-    thread = threading.Thread(target=produce, name="rifeflow-prefetch", daemon=True)
+    def produce():
+        source = iter(items)
+        try:
+            for item in source:
+                if not offer(item):
+                    return
+            offer(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer(_Failure(exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:  # a generator's own cleanup (closing its container) runs in this thread
+                close()
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,), name="rifeflow-prefetch",
+                              daemon=True)
     thread.start()
     try:
         while True:
@@ -46,7 +57,7 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
             yield item
     finally:
         stop.set()
-        thread.join(timeout=5)
+        thread.join()  # it ends within one item: every queue operation above gives up once `stop` is set
 
 
 class BackgroundSink:
@@ -57,7 +68,8 @@ class BackgroundSink:
         self.q: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self.cancelled = False
-        self.thread = threading.Thread(target=self._run, name="rifeflow-sink", daemon=True)
+        self.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,), name="rifeflow-sink",
+                                       daemon=True)
         self.thread.start()
 
     def _run(self) -> None:

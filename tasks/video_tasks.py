@@ -6,11 +6,14 @@ to each worker's share of the cores), so a worker on another machine sizes itsel
 """
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
 
-from manifests.records import (ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions, PreparedVideo,
-                               SourceStat, StitchResult, VideoManifest)
+from manifests.records import (CatalogListing, ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions,
+                               PreparedVideo, SourceStat, StitchResult, VideoManifest)
 from rifeflow.errors import retryable
 
 
@@ -24,14 +27,33 @@ def transient_only(task, task_run, state) -> bool:
 
 
 RETRYABLE = dict(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+R = TypeVar("R")
+
+
+def counted(work: Callable[[], R]) -> R:
+    """`work()`'s record with `retries`: storage calls retried inside it plus this task's earlier attempts."""
+    from rifeflow.storage import counting_retries
+
+    with counting_retries() as box:
+        result = work()
+    return result.model_copy(update={"retries": box[0] + max(0, (task_run.run_count or 1) - 1)})
 
 
 @task(name="discover-videos", **RETRYABLE)
-def discover_videos(source_uri: str, dest_uri: str) -> list[str]:
+def discover_videos(source_uri: str, dest_uri: str) -> CatalogListing:
     from rifeflow import storage
-    from rifeflow.layout import is_work_path
+    from rifeflow.layout import is_work_path, plan_outputs
 
-    return [uri for uri in storage.list_videos(source_uri) if not is_work_path(dest_uri, uri)]
+    found = [uri for uri in storage.list_videos(source_uri) if not is_work_path(dest_uri, uri)]
+    outputs, refused = plan_outputs(source_uri, dest_uri, found)
+    return CatalogListing(outputs=outputs, refused=refused)
+
+
+@task(name="sweep-leftovers", **RETRYABLE)
+def sweep_leftovers(dest_uri: str) -> int:
+    from rifeflow.leftovers import sweep
+
+    return sweep(dest_uri)
 
 
 @task(name="prepare", **RETRYABLE)
@@ -39,14 +61,14 @@ def prepare(source_uri: str, stat: SourceStat, dest_uri: str, options: Interpola
             heldout_frames: int) -> PreparedVideo:
     from rifeflow.prepare import prepare_video
 
-    return prepare_video(source_uri, stat, dest_uri, options, chunk_frames, heldout_frames)
+    return counted(lambda: prepare_video(source_uri, stat, dest_uri, options, chunk_frames, heldout_frames))
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
 def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None) -> ChunkResult:
     from rifeflow.chunk_step import interpolate_chunk as run
 
-    return run(chunk, options, weights)
+    return counted(lambda: run(chunk, options, weights))
 
 
 @task(name="heldout-check", **RETRYABLE)
@@ -54,11 +76,11 @@ def heldout_check(heldout_uri: str, middles: list[int], options: InterpolationOp
                   weights: str | None) -> HeldoutResult:
     from rifeflow.video_metrics import measure_heldout
 
-    return measure_heldout(heldout_uri, middles, options, weights)
+    return counted(lambda: measure_heldout(heldout_uri, middles, options, weights))
 
 
 @task(name="stitch-and-mux", **RETRYABLE)
 def stitch(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> StitchResult:
     from rifeflow.stitch import stitch_video
 
-    return stitch_video(manifest, dest_uri, crf, preset)
+    return counted(lambda: stitch_video(manifest, dest_uri, crf, preset))

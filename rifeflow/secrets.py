@@ -1,0 +1,107 @@
+"""Credentials never leave the process environment: not into logs, parameters, records or messages.
+
+A URI may carry them (s3://KEY:SECRET@bucket/prefix): `split_credentials` takes them out
+before the URI goes anywhere, and `redact` masks every known secret value in text that is
+about to be logged or stored.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+MASK = "***"
+_SECRET_ENV = re.compile(r"(SECRET|TOKEN|PASSWORD|API_KEY|ACCESS_KEY|_KEY$)", re.IGNORECASE)
+_EXTRA: set[str] = set()
+_USERINFO = re.compile(r"(\w+://)[^/@\s]+@")
+
+
+def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """(the URI without user info, key, secret); key and secret are None when it carries none."""
+    if "://" not in uri or "@" not in uri.split("://", 1)[1].split("/", 1)[0]:
+        return uri, None, None
+    parts = urlsplit(uri)
+    host = parts.netloc.rsplit("@", 1)[1]
+    key, _, secret = parts.netloc.rsplit("@", 1)[0].partition(":")
+    key, secret = unquote(key), unquote(secret)
+    remember(key, secret)
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), key, secret or None
+
+
+def has_credentials(uri: str) -> bool:
+    return split_credentials(uri)[1] is not None
+
+
+def remember(*values: str | None) -> None:
+    """Mask these values from now on (credentials that did not come from the environment)."""
+    _EXTRA.update(v for v in values if v and len(v) >= 4)
+
+
+def known_secrets() -> list[str]:
+    values = set(_EXTRA)
+    for name, value in os.environ.items():
+        if not value or len(value) < 4:
+            continue
+        if name.startswith("FSSPEC_") and value.lstrip().startswith("{"):
+            values.update(_json_secrets(value))
+        elif _SECRET_ENV.search(name):
+            values.add(value)
+    return sorted(values, key=len, reverse=True)
+
+
+def _json_secrets(blob: str) -> set[str]:
+    try:
+        options = json.loads(blob)
+    except ValueError:
+        return {blob}
+    found = set()
+    stack = [options]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
+                elif isinstance(v, str) and (_SECRET_ENV.search(k) or k.lower() in ("key", "secret", "token", "password")):
+                    found.add(str(v))
+        elif isinstance(item, list):
+            stack.extend(item)
+    return {v for v in found if len(v) >= 4}
+
+
+def redact(text: str) -> str:
+    """`text` with user info of URIs and every known secret value masked."""
+    if not text:
+        return text
+    text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    for value in known_secrets():
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in every record a handler emits (the message is formatted once, here)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def install_log_redaction() -> None:
+    """Put the filter on every handler of the root and Prefect loggers (idempotent)."""
+    loggers = [logging.getLogger(), logging.getLogger("prefect"), *[
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+        if name.startswith(("prefect", "distributed", "rifeflow"))]]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
