@@ -67,6 +67,9 @@ def test_failed_video_fails_the_run_and_a_retry_resumes_it(prefect_server, video
     assert deployed.returncode == 0 and "interpolate-catalog/nightly" in deployed.stdout
     listed = prefect(["deployment", "inspect", "interpolate-catalog/nightly"], env)
     assert "0 2 * * *" in listed.stdout and "rifeflow-pool" in listed.stdout
+    deployment = api(url, "/deployments/name/interpolate-catalog/nightly")
+    limit = (deployment.get("global_concurrency_limit") or {}).get("limit", deployment.get("concurrency_limit"))
+    assert limit == 1 and deployment["concurrency_options"]["collision_strategy"] == "ENQUEUE", deployment
 
     worker_log = open(tmp_path / "worker.log", "w")
     worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "rifeflow-pool"], env=env, cwd=REPO,
