@@ -21,6 +21,7 @@ def _credentials_to_environment(*uris: str) -> list[str]:
 
 
 def _cmd_run(args) -> int:
+    from rifeflow.layout import printable
     from rifeflow.cluster import dask_cluster, early_server, quiet_prefect_env, shared_prefect_api
 
     quiet_prefect_env()
@@ -53,8 +54,9 @@ def _cmd_run(args) -> int:
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
     for o in outcomes:
         if o.status == "failed":
-            error = o.error or "failed"
-            print(f"failed: {error if error.startswith(o.source_uri) else f'{o.source_uri}: {error}'}", file=sys.stderr)
+            error = printable(o.error or "failed")
+            shown = printable(o.source_uri)
+            print(f"failed: {error if error.startswith(shown) else f'{shown}: {error}'}", file=sys.stderr)
     print(f"{len(outcomes)} videos: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 

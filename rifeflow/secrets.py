@@ -83,13 +83,20 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Masks secrets in every record a handler emits (the message is formatted once, here)."""
+    """Masks secrets in every record a handler emits (the message is formatted once, here).
+
+    rifeflow's own errors already say what went wrong in one line, so their tracebacks are dropped.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from rifeflow.errors import RifeflowError
+
         message = record.getMessage()
         clean = redact(message)
         if clean != message or record.args:
             record.msg, record.args = clean, None
+        if record.exc_info and isinstance(record.exc_info[1], RifeflowError):
+            record.exc_info, record.exc_text = None, None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None

@@ -17,6 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from rifeflow.layout import printable
 from rifeflow.metrics_store import read_metrics
 from rifeflow.sample import make_sample_clip
 from tests.pipeline.conftest import BIN, RIFEFLOW, DaskProcesses, free_port, pipeline_env, run_cli, stop
@@ -183,7 +184,7 @@ def _assert_one_clear_line(proc: subprocess.CompletedProcess, *needles: str) -> 
     assert proc.returncode == 3, (proc.returncode, proc.stderr[-3000:])
     text = proc.stdout + proc.stderr
     assert "Traceback" not in text and "botocore" not in text and "retry" not in text.lower(), text[-3000:]
-    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("rifeflow: error:")]
     assert len(lines) == 1, proc.stderr[-3000:]
     for needle in needles:
         assert needle in lines[0], lines[0]
@@ -404,7 +405,8 @@ def test_scratch_disk_full_fails_with_a_clear_error_and_publishes_nothing(clips,
 HOSTILE = {
     "in/deep/../../escape.mp4": "'..' path segment",
     "in//double.mp4": "empty path segment",
-    "in/new\nline.mp4": "control character",
+    "in/esc\x1b[31mred.mp4": "control character",  # a terminal escape
+    "in/cr\rline.mp4": "control character",  # (moto cannot store a newline in a key; real S3 can)
     "in/" + "n" * 250 + ".mp4": "longer than",
     "in/x.avi": "is also the output of",
 }
@@ -417,11 +419,13 @@ def test_hostile_keys_are_refused_with_reasons_and_nothing_escapes_dest(clips, b
         s3.put_object(Bucket=bucket, Key=key, Body=data)
     proc = run_cli(["run", f"s3://{bucket}/in", f"s3://{bucket}/out", *RUN_OPTIONS], pipeline_env(prefect_server))
     assert proc.returncode == 1
-    assert "7 videos: 2 done, 0 skipped, 5 failed" in proc.stdout
+    assert "8 videos: 2 done, 0 skipped, 6 failed" in proc.stdout
     failed = [line for line in proc.stderr.splitlines() if line.startswith("failed:")]
-    assert len(failed) == 5, proc.stderr[-3000:]
+    assert len(failed) == 6, proc.stderr[-3000:]
+    raw = [line for line in (proc.stdout + proc.stderr).splitlines() if any(ord(c) < 32 for c in line)]
+    assert not raw, raw
     for key, reason in HOSTILE.items():
-        shown = key.replace("\n", "\\n")
+        shown = printable(key)
         line = next(line for line in failed if shown[:60] in line)
         assert "refused" in line and reason in line, line
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
@@ -430,7 +434,7 @@ def test_hostile_keys_are_refused_with_reasons_and_nothing_escapes_dest(clips, b
     assert outputs == ["out/ok.mp4", "out/x.mp4"]
     rows = read_metrics(f"s3://{bucket}/out")
     refused = rows[rows["status"] == "failed"]
-    assert len(refused) == 5 and all(refused["error"].str.contains("refused"))
+    assert len(refused) == 6 and all(refused["error"].str.contains("refused"))
 
 
 # 5. Secrets ----------------------------------------------------------------------------------------
