@@ -21,7 +21,7 @@ from manifests.config import CatalogConfig
 from manifests.planning import video_key
 from manifests.records import VideoOutcome
 from rifeflow.cluster import dask_cluster, task_stream
-from rifeflow.errors import CatalogUnreadable, error_kind
+from rifeflow.errors import CatalogUnreadable, RifeflowError, error_kind
 from rifeflow.layout import printable
 from rifeflow.report import run_summary
 from rifeflow.weights import resolve_weights
@@ -80,7 +80,7 @@ def interpolate_catalog(config: CatalogConfig):
     return outcomes
 
 
-class VideosFailed(RuntimeError):
+class VideosFailed(RifeflowError, RuntimeError):
     """The run's end when any video failed: its message counts them and names the failed ones."""
 
     def __init__(self, summary: str, outcomes: list[VideoOutcome]):

@@ -30,6 +30,18 @@ class CatalogUnreadable(NothingRan):
     """SOURCE_URI could not be listed: no video was tried."""
 
 
+class ObjectNotFound(RifeflowError, FileNotFoundError):
+    """A storage object, bucket or prefix is not there (permanent)."""
+
+
+class AccessDenied(RifeflowError, PermissionError):
+    """The store refused the credentials (permanent)."""
+
+
+class StorageUnreachable(RifeflowError, ConnectionError):
+    """The store did not answer (transient: retried with backoff)."""
+
+
 class WeightsError(RuntimeError):
     """Weights missing, unreadable, or not the file they claim to be."""
 

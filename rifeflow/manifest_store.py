@@ -45,7 +45,8 @@ def start_video(source_uri: str, source_root: str, dest_uri: str, options: Inter
     run: anything else, resuming from whatever an earlier run finished.
     """
     key = video_key(source_uri, options.model_dump(), chunk_frames)
-    stat = storage.stat(source_uri)
+    with storage.reading_source(source_uri):
+        stat = storage.stat(source_uri)
     existing = load_manifest(dest_uri, key)
     if existing is not None and existing.source_stat == stat:
         if existing.status == "done" and storage.exists(existing.output_uri):

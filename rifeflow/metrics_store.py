@@ -19,6 +19,9 @@ STAGES = ("prepare", "interpolate", "stitch", "metrics")
 WALL_STAGES = ("prepare", "interpolate", "stitch")  # the held-out check runs inside `interpolate`
 
 
+_RUN_COLUMNS = {"retries", "done_by_run_id", "status", "error", "error_kind"}  # this run's, never a stored figure's
+
+
 def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str, attempt: int,
               run_started_at: datetime, workers: int, provenance: dict) -> dict:
     row = {name: None for name in SCHEMA.names}
@@ -38,7 +41,7 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
         if outcome.status == "skipped":
             row["done_by_run_id"] = manifest.done_by_run_id
         if outcome.status != "failed":  # a failed run's stored metrics belong to an earlier run
-            row.update({k: v for k, v in manifest.metrics.items() if k in row})
+            row.update({k: v for k, v in manifest.metrics.items() if k in row and k not in _RUN_COLUMNS})
         if outcome.status == "done":
             timings = {**manifest.timings, "metrics": manifest.metrics.get("metrics_s", 0.0)}
             row.update({f"{s}_s": timings.get(s) for s in STAGES})

@@ -19,6 +19,7 @@ from typing import Iterator
 from manifests.planning import content_key
 from manifests.records import SourceStat
 from rifeflow import storage
+from rifeflow.errors import RifeflowError
 
 KEEP_COPIES = 8  # a worker rarely has more videos than this between their prepare and their stitch
 _LOCK = threading.Lock()
@@ -49,14 +50,15 @@ def source_copy(uri: str, stat: SourceStat) -> Iterator[str]:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(path.name + ".partial")
-            storage.download(uri, str(partial))
+            with storage.reading_source(uri):
+                storage.download(uri, str(partial))
             os.replace(partial, path)
         os.utime(path.parent)
         _prune(keep=path.parent)
     yield str(path)
 
 
-class ScratchFull(OSError):
+class ScratchFull(RifeflowError, OSError):
     """A worker's scratch disk filled up: this stage published nothing; another worker may have room."""
 
     def __reduce__(self):

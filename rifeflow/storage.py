@@ -20,6 +20,7 @@ import fsspec
 from fsspec.core import url_to_fs
 
 from rifeflow import secrets
+from rifeflow.errors import AccessDenied, ObjectNotFound, StorageUnreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,26 +58,37 @@ def translate_errors(uri: str) -> Iterator[None]:
     except FileExistsError:
         raise
     except FileNotFoundError as exc:
-        raise FileNotFoundError(f"{shown}: not found ({_short(exc)})") from None
+        raise ObjectNotFound(f"{shown}: not found ({_short(exc)})") from None
     except PermissionError as exc:
-        raise PermissionError(f"{shown}: access denied ({_short(exc)}); check the credentials and the "
+        raise AccessDenied(f"{shown}: access denied ({_short(exc)}); check the credentials and the "
                               "bucket's policy") from None
     except IsADirectoryError:
         raise
     except OSError as exc:
         if exc.errno is not None:  # a local condition (disk full, ...): keep its errno
             raise OSError(exc.errno, f"{exc.strerror} ({secrets.redact(str(exc.filename or shown))})") from None
-        raise ConnectionError(f"{shown}: storage unreachable ({_short(exc)})") from None
+        raise StorageUnreachable(f"{shown}: storage unreachable ({_short(exc)})") from None
     except Exception as exc:  # botocore / aiohttp errors surface as their own types
         name = type(exc).__name__
         if "NoSuchKey" in name or "NoSuchBucket" in name:
-            raise FileNotFoundError(f"{shown}: not found ({_short(exc)})") from None
+            raise ObjectNotFound(f"{shown}: not found ({_short(exc)})") from None
         if any(w in name or w in str(exc) for w in ("AccessDenied", "Forbidden", "InvalidAccessKeyId",
                                                    "SignatureDoesNotMatch")):
-            raise PermissionError(f"{shown}: access denied ({_short(exc)})") from None
+            raise AccessDenied(f"{shown}: access denied ({_short(exc)})") from None
         if any(word in name for word in ("Connect", "Timeout", "ClientError", "Endpoint", "Payload")):
-            raise ConnectionError(f"{shown}: storage unreachable ({_short(exc)})") from None
+            raise StorageUnreachable(f"{shown}: storage unreachable ({_short(exc)})") from None
         raise
+
+
+@contextlib.contextmanager
+def reading_source(uri: str) -> Iterator[None]:
+    """A source that vanished after the listing is a bad source (permanent), not a storage fault."""
+    from rifeflow.errors import VideoError
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise VideoError(secrets.redact(uri), "not found: deleted or moved after the listing") from None
 
 
 def retry_delays() -> tuple[float, ...]:

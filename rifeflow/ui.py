@@ -1,6 +1,7 @@
 """`rifeflow ui`: a Gradio page for one video or one image pair, on top of the core API."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -22,6 +23,11 @@ def _session_dir(state: str | None) -> str:
 def _remove_dir(path: str | None) -> None:
     if path:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_file(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 def _comparison(source: str, output: str, exp: int, count: int = 3) -> list[tuple[np.ndarray, str]]:
@@ -80,8 +86,8 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
     has_gpu = torch.cuda.is_available()
     samples = samples or {}
 
-    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, session, progress=gr.Progress()):
-        session = _session_dir(session)
+    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, state, progress=gr.Progress()):
+        session = _session_dir(state)
         source = upload or samples.get(sample)
         if not source:
             raise gr.Error("Upload a video or pick a sample clip first.")
@@ -97,7 +103,8 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
         try:
             result = interpolate_video(source, output, exp=exp, mode=mode, model=model, scale=float(scale), tta=tta,
                                        fp16=fp16 and has_gpu, progress=report)
-        except (RifeflowError, ValueError) as exc:
+        except (RifeflowError, ValueError, OSError) as exc:  # OSError: the output's disk, say
+            _remove_dir(session) if session != state else _remove_file(output)
             raise gr.Error(str(exc).replace(source, Path(source).name)) from None
         return output, _comparison(source, output, exp), _facts(result, source, exp), output, session
 
@@ -175,6 +182,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, max_upload_mb: float = 200.
     theme = gr.themes.Default(font=LOCAL_FONTS, font_mono=["ui-monospace", "monospace"])
     try:
         build_app(max_upload_mb, samples).launch(server_name=host, server_port=port, share=False, theme=theme,
-                                                 max_file_size=int(max_upload_mb * 2**20), show_error=True)
+                                                 max_file_size=int(max_upload_mb * 2**20), show_error=True,
+                                                 max_threads=8)  # one job at a time: 40 idle threads help nobody
     finally:
         shutil.rmtree(sample_dir, ignore_errors=True)

@@ -89,7 +89,7 @@ def container_facts(probe: VideoProbe, prefix: str, size_bytes: int) -> dict:
 def video_metrics(manifest: VideoManifest, output_facts: dict, temporal: dict) -> dict:
     """Every metric of a finished video, from its manifest and its stitch's record."""
     source = manifest.probe
-    heldout = manifest.heldout.model_dump(exclude={"seconds"}) if manifest.heldout else {"heldout_n": 0}
+    heldout = manifest.heldout.model_dump(exclude={"seconds", "retries"}) if manifest.heldout else {"heldout_n": 0}
     row = {**heldout, **temporal, **container_facts(source, "in", manifest.source_stat.size), **output_facts}
     cuts = sorted({i for r in manifest.results for i in r.scene_cut_pairs})
     row.update(scene_cuts=len(cuts), scene_cut_times_s=[source.start_time + (i + 1) / float(source.rate) for i in cuts],
