@@ -1,5 +1,10 @@
 """The web page's process over many failing jobs: every job's write fails (its disk is full) and the
-process keeps no thread, file descriptor or memory from it."""
+process keeps no thread, file descriptor or memory from it.
+
+Memory is judged on the second half of the jobs: over the first ones the allocator settles (rifeflow
+keeps up to 256 MiB of freed native memory per process for reuse, `rifeflow/allocator.py`, and gradio's
+worker threads each touch their own), then RSS must stay put.
+"""
 from __future__ import annotations
 
 import os
@@ -14,7 +19,7 @@ from tests.pipeline.conftest import RIFEFLOW, free_port, stop, wait_for_http
 
 pytestmark = pytest.mark.faults
 
-JOBS, WARMUP = 50, 5
+JOBS, WARMUP, SETTLED = 100, 5, 50
 FREE_BYTES = 8 * 1024  # room for a session folder and an output's first bytes, not for the output
 
 
@@ -67,10 +72,10 @@ def test_fifty_failing_writes_leave_threads_descriptors_and_memory_flat(ui_on_a_
         assert os.statvfs(scratch).f_bavail >= free_before - 2, f"job {job} left part of its output behind"
     print("\njob  threads  fds  rss_mb")
     for job, s in enumerate(samples):
-        if job in (0, WARMUP - 1, 9, 19, 29, 39, JOBS - 1):
+        if job % 10 == 9 or job in (0, WARMUP - 1):
             print(f"{job + 1:>3}  {s['threads']:>7}  {s['fds']:>3}  {s['rss_mb']:>6}")
     assert all("No space left" in m or "no space left" in m for m in messages), messages
-    base, tail = samples[WARMUP - 1], samples[-10:]
-    assert max(s["threads"] for s in tail) <= base["threads"], samples
-    assert max(s["fds"] for s in tail) <= base["fds"] + 2, samples
-    assert max(s["rss_mb"] for s in tail) <= base["rss_mb"] + 48, samples
+    base, settled = samples[WARMUP - 1], samples[SETTLED - 1]
+    assert max(s["threads"] for s in samples[WARMUP:]) <= base["threads"], samples
+    assert max(s["fds"] for s in samples[WARMUP:]) <= base["fds"] + 2, samples
+    assert max(s["rss_mb"] for s in samples[SETTLED:]) <= settled["rss_mb"] + 32, samples
