@@ -10,6 +10,7 @@ _LAZY = {
     "FrameInterpolator": "interpolator", "check_scale": "interpolator",
     "MODELS": "registry", "ModelSpec": "registry", "load_state": "registry", "model_spec": "registry",
     "MODES": "schedule", "check_exp": "schedule", "classify_pairs": "schedule", "inbetweens": "schedule",
+    "at_timesteps": "schedule", "SCENE_CUT_SSIM": "schedule",
 }
 
 __all__ = ["DEFAULT_MODEL", "MODEL_NAMES", "SCALES", *_LAZY]

@@ -1,6 +1,8 @@
 """Which frames to synthesise between each pair, and how: chained midpoints or direct timesteps."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import torch
 import torch.nn.functional as F
 
@@ -44,11 +46,45 @@ def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor) -> torch.Tensor:
     return ssim.flatten(1).mean(1)
 
 
-def classify_pairs(img0: torch.Tensor, img1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Boolean masks (B,): pairs that are the same frame, pairs that straddle a scene cut."""
+def classify_pairs(img0: torch.Tensor, img1: torch.Tensor,
+                   scene_threshold: float = SCENE_CUT_SSIM) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boolean masks (B,): pairs that are the same frame, pairs that straddle a scene cut.
+
+    A pair is a cut when its thumbnails' SSIM is below `scene_threshold`; 0 turns detection off.
+    """
     static = (img0.float() - img1.float()).abs().flatten(1).amax(1) <= STATIC_MAX_DIFF
-    cut = (thumbnail_ssim(img0, img1) < SCENE_CUT_SSIM) & ~static
+    if scene_threshold <= 0:
+        return static, torch.zeros_like(static)
+    cut = (thumbnail_ssim(img0, img1) < scene_threshold) & ~static
     return static, cut
+
+
+def at_timesteps(interp: FrameInterpolator, img0: torch.Tensor, img1: torch.Tensor, steps: list[Fraction],
+                 tolerance: Fraction, max_batch: int = 4) -> torch.Tensor:
+    """Frames at each timestep in (0, 1) between one pair of (1, 3, H, W) frames: (len(steps), 3, H, W).
+
+    A model with arbitrary timesteps makes each directly. A midpoint-only model bisects: the midpoint
+    of the half holding the timestep, and so on, until a midpoint is within `tolerance` of it (exact
+    for dyadic timesteps such as 1/4); midpoints shared by several timesteps are made once.
+    """
+    img0, img1 = img0.float(), img1.float()
+    if interp.supports_timestep:
+        t = torch.tensor([float(s) for s in steps], dtype=torch.float32)
+        count = len(steps)
+        return _in_batches(interp, img0.expand(count, -1, -1, -1), img1.expand(count, -1, -1, -1), t, max_batch)
+    made = {Fraction(0): img0, Fraction(1): img1}
+    out = []
+    for step in steps:
+        lo, hi = Fraction(0), Fraction(1)
+        while True:
+            mid = (lo + hi) / 2
+            if mid not in made:
+                made[mid] = interp.interpolate(made[lo], made[hi]).to(img0.device)
+            if abs(mid - step) <= tolerance or mid == step:
+                out.append(made[mid])
+                break
+            lo, hi = (mid, hi) if step > mid else (lo, mid)
+    return torch.cat(out, 0)
 
 
 def _in_batches(interp: FrameInterpolator, a, b, t, max_batch: int) -> torch.Tensor:
@@ -89,12 +125,13 @@ def inbetweens(
     exp: int,
     mode: str = "chain",
     max_batch: int = 4,
+    scene_threshold: float = SCENE_CUT_SSIM,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The 2^exp - 1 frames between each pair of (B, 3, H, W) frames.
 
     Returns (frames (B, 2^exp - 1, 3, H, W), static mask (B,), scene-cut mask (B,)).
-    Static pairs repeat the first frame and scene-cut pairs repeat the nearer
-    frame; neither goes through the model.
+    Static and scene-cut pairs repeat the nearer frame (the second for the middle one);
+    neither goes through the model. `scene_threshold` 0 turns cut detection off.
     """
     check_exp(exp)
     if mode not in MODES:
@@ -102,7 +139,7 @@ def inbetweens(
     if mode == "direct" and not interp.supports_timestep:
         raise ValueError("direct mode needs a model with arbitrary timesteps (rife-4.25); use chain mode")
     n = 2**exp
-    static, cut = classify_pairs(img0, img1)
+    static, cut = classify_pairs(img0, img1, scene_threshold)
     out = torch.empty((img0.shape[0], n - 1, *img0.shape[1:]), dtype=torch.float32, device=img0.device)
     nearer_first = torch.arange(1, n, device=img0.device) < n / 2
     for i in torch.nonzero(static | cut).flatten().tolist():

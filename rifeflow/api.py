@@ -5,15 +5,19 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Callable, Optional
 
 import numpy as np
 
-from rife_kernels import inbetweens, model_spec
-from rifeflow.engine import PairStats, check_options, interpolate_stream, load_interpolator, to_arrays, to_tensor
+from rife_kernels import SCENE_CUT_SSIM, inbetweens, model_spec
+from manifests.rates import output_rate
+from rifeflow.engine import (PairStats, check_options, counting_repeats, interpolate_stream, interpolate_timeline,
+                             load_interpolator, to_arrays, to_tensor)
+from rifeflow.timeline import timeline_plan
 from rifeflow.errors import OptionError, VideoError
 from rifeflow.threads import prefetch
-from rifeflow.video_read import decode_frames, probe_video
+from rifeflow.video_read import decode_frames, probe_timeline
 from rifeflow.video_write import VideoWriter, container_for, encode_frames
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ class InterpolationResult:
     audio_streams: int
     scene_cuts: int
     static_pairs: int
+    duplicate_frame_ratio: float  # output frames identical to the one before, of all output steps
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -50,8 +55,10 @@ def _model_options(model: str, scale: float, exp: int, mode: str) -> None:
 def interpolate_video(
     input_path: str | os.PathLike,
     output_path: str | os.PathLike,
-    exp: int = 1,
+    exp: int | None = None,
     *,
+    fps: str | float | Fraction | None = None,
+    scene_threshold: float = SCENE_CUT_SSIM,
     model: str = "rife-hdv3",
     weights: Optional[str] = None,
     scale: float = 1.0,
@@ -65,33 +72,57 @@ def interpolate_video(
     device: Optional[str] = None,
     progress: Optional[ProgressCallback] = None,
 ) -> InterpolationResult:
-    """Write `input_path` at 2^exp times its frame rate to `output_path`, audio carried over.
+    """Write `input_path` at 2^exp times its frame rate (default 2x), or at `fps`, to `output_path`,
+    audio carried over.
 
+    `fps` is an exact output rate (60, "60000/1001", "59.94") or a factor ("2.5x"); each output frame
+    then sits at its own time and is made from the source frames around it (see manifests/rates.py).
+    A variable-rate source is always interpolated at its true frame times. `scene_threshold` is the
+    thumbnail SSIM under which neighbours are a cut and are not blended (0: never).
     `progress(frames_done, frames_total)` is called as output frames are written.
     `batch_size` (pairs per forward pass) defaults to 4 on a GPU and 1 on a CPU, where
     larger batches measured slower (bench/run.py).
     """
     started = time.perf_counter()
     input_path, output_path = os.fspath(input_path), os.fspath(output_path)
-    _model_options(model, scale, exp, mode)
+    if exp is not None and fps is not None:
+        raise OptionError("give either exp (factor 2^exp) or fps (an output frame rate), not both")
+    exp = 1 if exp is None and fps is None else exp
+    _model_options(model, scale, exp or 1, mode)
     container_for(output_path)
     if os.path.abspath(input_path) == os.path.abspath(output_path):
         raise OptionError(f"{output_path}: output would overwrite the input")
-    probe = probe_video(input_path)
+    probe, times = probe_timeline(input_path, decode=True)
+    try:
+        rate_out = output_rate(probe.rate, exp, None if fps is None else str(fps))
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
     interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
     batch_size = batch_size or (4 if interp.device.type == "cuda" else 1)
     bit_depth = 8 if eight_bit or probe.bit_depth <= 8 else 16
-    rate_out = probe.rate * 2**exp
-    total = probe.frames * 2**exp
-    writer = VideoWriter(output_path, probe, rate_out, bit_depth=bit_depth, crf=crf, preset=preset)
     stats = PairStats()
-    frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
+    if fps is None and not probe.vfr:  # 2^exp on a constant rate: every output frame a dyadic step
+        total = probe.frames * 2**exp
+        frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
+        output_frames = interpolate_stream(interp, frames, exp, mode, batch_size, stats,
+                                           scene_threshold=scene_threshold)
+    else:
+        plan = timeline_plan(probe, times, rate_out)
+        total = len(plan.positions)
+        log.info("%s: %s -> %s fps, %d output frames; %s", input_path, probe.fps, rate_out, total,
+                 plan.method(interp.supports_timestep, model))
+        every_frame = probe.model_copy(update={"slot_sources": None, "frames": len(times)})
+        frames = prefetch(decode_frames(every_frame, bit_depth), depth=batch_size * 2)
+        output_frames = interpolate_timeline(interp, frames, plan.positions, plan.tolerance, batch_size, stats,
+                                             scene_threshold=scene_threshold)
+    writer = VideoWriter(output_path, probe, rate_out, bit_depth=bit_depth, crf=crf, preset=preset)
     report = None if progress is None else (lambda done, _frame: progress(done, total))
-    encode_frames(writer, interpolate_stream(interp, frames, exp, mode, batch_size, stats), report)
+    encode_frames(writer, counting_repeats(output_frames, stats), report)
     return InterpolationResult(
         input_path=input_path, output_path=output_path, frames_in=probe.frames, frames_out=writer.count,
         fps_in=probe.fps, fps_out=str(rate_out), seconds=time.perf_counter() - started, vfr=probe.vfr,
         audio_streams=len(probe.audio), scene_cuts=stats.scene_cuts, static_pairs=stats.static,
+        duplicate_frame_ratio=stats.duplicate_ratio,
     )
 
 
@@ -113,8 +144,11 @@ def _as_rgb(image, name: str) -> np.ndarray:
 
 def interpolate_images(img0, img1, exp: int = 1, *, model: str = "rife-hdv3", weights: Optional[str] = None,
                        scale: float = 1.0, fp16: bool = False, tta: bool = False, mode: str = "chain",
-                       device: Optional[str] = None) -> list[np.ndarray]:
-    """The 2^exp - 1 frames between two images (paths or (H, W, 3) arrays), in time order."""
+                       device: Optional[str] = None, scene_threshold: float = 0.0) -> list[np.ndarray]:
+    """The 2^exp - 1 frames between two images (paths or (H, W, 3) arrays), in time order.
+
+    An explicit pair is always interpolated: scene-cut detection is off unless `scene_threshold` is set.
+    """
     _model_options(model, scale, exp, mode)
     a, b = _as_rgb(img0, "img0"), _as_rgb(img1, "img1")
     if a.shape != b.shape:
@@ -122,7 +156,7 @@ def interpolate_images(img0, img1, exp: int = 1, *, model: str = "rife-hdv3", we
                          f"size {a.shape[1]}x{a.shape[0]} and {b.shape[1]}x{b.shape[0]} differ")
     interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
     tensors = to_tensor([a, b], interp.device)
-    mids, _, _ = inbetweens(interp, tensors[:1], tensors[1:], exp, mode)
+    mids, _, _ = inbetweens(interp, tensors[:1], tensors[1:], exp, mode, scene_threshold=scene_threshold)
     return list(to_arrays(mids[0], a.dtype))
 
 

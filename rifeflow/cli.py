@@ -11,8 +11,19 @@ from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES, SCALES
 log = logging.getLogger("rifeflow")
 
 
-def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--exp", type=int, default=1, help="interpolation factor 2^exp, exp from 1 to 4 (default 1: 2x)")
+def _model_args(p: argparse.ArgumentParser, rate: bool = False, scene_threshold: float = 0.2) -> None:
+    if rate:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--exp", type=int, default=None,
+                           help="interpolation factor 2^exp, exp from 1 to 4 (default 1: 2x)")
+        group.add_argument("--fps", default=None,
+                           help="output frame rate instead: 60, 60000/1001, 59.94 (read as 60000/1001), or a factor "
+                                "such as 2.5x")
+    else:
+        p.add_argument("--exp", type=int, default=1, help="interpolation factor 2^exp, exp from 1 to 4 (default 1: 2x)")
+    p.add_argument("--scene-threshold", type=float, default=scene_threshold,
+                   help="thumbnail SSIM below which two frames are a scene cut and are not blended; 0 turns "
+                        f"detection off (default {scene_threshold:g})")
     p.add_argument("--scale", type=float, default=1.0, help=f"flow scale, one of {', '.join(map(str, SCALES))}; 0.5 for 4K")
     p.add_argument("--fp16", action="store_true", help="half precision (GPU only; ignored on CPU)")
     p.add_argument("--tta", action="store_true", help="test-time augmentation: average with the flipped pair")
@@ -28,7 +39,8 @@ def _cmd_interpolate(args) -> int:
     from rifeflow.progress import TerminalProgress
 
     result = interpolate_video(
-        args.input, args.output, exp=args.exp, model=args.model, weights=args.weights, scale=args.scale,
+        args.input, args.output, exp=args.exp, fps=args.fps, scene_threshold=args.scene_threshold,
+        model=args.model, weights=args.weights, scale=args.scale,
         fp16=args.fp16, tta=args.tta, mode=args.mode, batch_size=args.batch, crf=args.crf,
         preset=args.preset, eight_bit=args.eight_bit, device=args.device,
         progress=TerminalProgress(os.path.basename(args.input)),
@@ -44,7 +56,8 @@ def _cmd_images(args) -> int:
 
     from rifeflow.api import interpolate_images
 
-    frames = interpolate_images(args.img0, args.img1, args.exp, model=args.model, weights=args.weights,
+    frames = interpolate_images(args.img0, args.img1, args.exp, scene_threshold=args.scene_threshold,
+                                model=args.model, weights=args.weights,
                                 scale=args.scale, fp16=args.fp16, tta=args.tta, mode=args.mode, device=args.device)
     os.makedirs(args.outdir, exist_ok=True)
     width = len(str(len(frames) + 1))
@@ -82,10 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("interpolate", help="one video in, the same video at 2^exp times the frame rate out")
+    p = sub.add_parser("interpolate", help="one video in, the same video at 2^exp times the frame rate (or --fps) out")
     p.add_argument("input", help="input video (MP4, MOV, MKV, AVI, WebM, ...)")
     p.add_argument("output", help="output file (.mp4, .mov or .mkv)")
-    _model_args(p)
+    _model_args(p, rate=True)
     p.add_argument("--batch", type=int, default=None, help="frame pairs per forward pass (default: 4 on GPU, 1 on CPU)")
     p.add_argument("--crf", type=int, default=16, help="x264 quality, lower is better (default 16)")
     p.add_argument("--preset", default="medium", help="x264 preset (default medium)")
@@ -96,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("img0")
     p.add_argument("img1")
     p.add_argument("outdir")
-    _model_args(p)
+    _model_args(p, scene_threshold=0.0)
     p.set_defaults(func=_cmd_images)
 
     p = sub.add_parser("fetch-weights", help="download and verify released weights into the cache")

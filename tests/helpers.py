@@ -45,3 +45,26 @@ def write_clip(path: Path, frames: list[np.ndarray], fps: int = 25, codec: str =
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return path
+
+
+def make_vfr_clip(path: Path, ticks=(2, 3, 1, 2, 3, 2), frames: int = 40, size: int = 96) -> Path:
+    """A phone-like variable-rate H.264 clip: nominal 30000/1001, frames 1-3 ticks apart, always moving."""
+    from fractions import Fraction
+
+    from rifeflow.sample import _frame
+
+    tb = Fraction(1001, 30000)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(30000, 1001))
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        t = 0
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(_frame(float(t * tb), size), format="rgb24")
+            frame.pts, frame.time_base = t, tb
+            for packet in stream.encode(frame):
+                out.mux(packet)
+            t += ticks[i % len(ticks)]
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path

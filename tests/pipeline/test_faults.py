@@ -5,10 +5,12 @@ Each test runs the real `rifeflow run` (a real Prefect server, real Dask workers
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -102,44 +104,76 @@ def _finish(proc: subprocess.Popen, log: Path, timeout: float = 900) -> str:
     return text
 
 
-class MotoOnPort:
-    """A moto server on a fixed port that can go away and come back (moto's state lives in this process)."""
+class Endpoint:
+    """The S3 endpoint a run talks to: a TCP relay on a fixed loopback port to the moto server, which can
+    go away (listener closed, every open connection reset) and come back on the same port."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, s3_endpoint: str, delay: float = 0.0):
+        self.target = int(s3_endpoint.rsplit(":", 1)[1])
+        self.port, self.delay = free_port(), delay
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.server = None
-        self.start()
+        self.listener, self.open = None, set()
+        self.lock = threading.Lock()
+        self.up()
 
-    def start(self) -> None:
-        from moto.server import ThreadedMotoServer
+    def up(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
 
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port)
-        self.server.start()
+    def down(self) -> None:
+        self.listener.close()
+        with self.lock:
+            for s in list(self.open):
+                with contextlib.suppress(OSError):
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not FIN
+                    s.close()
+            self.open.clear()
 
-    def stop(self) -> None:
-        self.server.stop()
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.open.update((client, upstream))
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                if self.delay:
+                    time.sleep(self.delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
 
 
 # 1. Storage faults ---------------------------------------------------------------------------------
 
 
-def test_endpoint_outage_mid_run_is_retried_counted_and_bit_identical(clips, reference, bucket, prefect_server,
-                                                                      tmp_path):
+def test_endpoint_outage_mid_run_is_retried_counted_and_bit_identical(clips, reference, bucket, s3_endpoint,
+                                                                      prefect_server, tmp_path):
     _upload(clips, bucket)
-    moto = MotoOnPort()
-    env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=moto.endpoint)
+    endpoint = Endpoint(s3_endpoint)
+    env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=endpoint.endpoint)
     log = tmp_path / "run.log"
     proc = _popen(["run", f"s3://{bucket}/in", f"s3://{bucket}/out", *RUN_OPTIONS], env, log)
     try:
         _wait_for_key(bucket, "out/.rifeflow/chunks/", 300, proc)
-        moto.stop()
+        endpoint.down()
         time.sleep(10)
-        moto.start()
+        endpoint.up()
         text = _finish(proc, log)
     finally:
         stop(proc)
-        moto.stop()
+        endpoint.down()
     assert proc.returncode == 0, text[-3000:]
     assert "3 videos: 3 done, 0 skipped, 0 failed" in text
     assert "storage unreachable" in text and "retry 1 of" in text
@@ -150,30 +184,30 @@ def test_endpoint_outage_mid_run_is_retried_counted_and_bit_identical(clips, ref
     assert _s3_outputs(bucket, "out") == reference
 
 
-def test_endpoint_gone_fails_the_run_and_a_rerun_finishes_it_bit_identical(clips, reference, bucket,
+def test_endpoint_gone_fails_the_run_and_a_rerun_finishes_it_bit_identical(clips, reference, bucket, s3_endpoint,
                                                                            prefect_server, tmp_path):
     _upload(clips, bucket)
-    moto = MotoOnPort()
-    env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=moto.endpoint, RIFEFLOW_STORAGE_RETRIES="1",
+    endpoint = Endpoint(s3_endpoint)
+    env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=endpoint.endpoint, RIFEFLOW_STORAGE_RETRIES="1",
                        AWS_MAX_ATTEMPTS="1")
     args = ["run", f"s3://{bucket}/in", f"s3://{bucket}/out", *RUN_OPTIONS]
     log = tmp_path / "gone.log"
     proc = _popen(args, env, log)
     try:
         _wait_for_key(bucket, "out/.rifeflow/chunks/", 300, proc)
-        moto.stop()
+        endpoint.down()
         started = time.monotonic()
         text = _finish(proc, log, timeout=600)
         print(f"the run ended {time.monotonic() - started:.0f} s after the endpoint went away")
     finally:
         stop(proc)
     assert proc.returncode != 0
-    assert "storage unreachable" in text and f"127.0.0.1:{moto.port}" in text
-    moto.start()
+    assert "storage unreachable" in text and f"127.0.0.1:{endpoint.port}" in text
+    endpoint.up()
     try:
         rerun = run_cli(args, env)
     finally:
-        moto.stop()
+        endpoint.down()
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert _s3_outputs(bucket, "out") == reference
     leftovers = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="out/.rifeflow/staging/")
@@ -239,53 +273,14 @@ def test_source_deleted_between_listing_and_reading_fails_only_that_video(clips,
     assert rows.loc[f"s3://{bucket}/in/gamma.mp4", "retries"] == 0
 
 
-class SlowProxy:
-    """A TCP proxy on loopback that holds every piece of data for `delay` seconds each way."""
-
-    def __init__(self, target_port: int, delay: float):
-        self.target_port, self.delay = target_port, delay
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
-
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                time.sleep(self.delay)
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.closed = True
-        self.listener.close()
-
-
 def test_slow_storage_responses_still_finish(clips, reference, bucket, s3_endpoint, prefect_server):
     _upload(clips, bucket)
-    proxy = SlowProxy(int(s3_endpoint.rsplit(":", 1)[1]), delay=0.05)
+    slow = Endpoint(s3_endpoint, delay=0.05)  # every piece of data held 50 ms each way
     try:
         proc = run_cli(["run", f"s3://{bucket}/in", f"s3://{bucket}/out", *RUN_OPTIONS],
-                       pipeline_env(prefect_server, AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy.port}"))
+                       pipeline_env(prefect_server, AWS_ENDPOINT_URL=slow.endpoint))
     finally:
-        proxy.close()
+        slow.down()
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _s3_outputs(bucket, "out") == reference
 

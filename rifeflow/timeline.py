@@ -1,0 +1,45 @@
+"""Where a video's output frames sit: its source frame times against an exact output rate."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from manifests.rates import (bisection_tolerance, constant_times, measured_times, output_frame_count,
+                             output_positions)
+from manifests.records import VideoProbe
+
+
+@dataclass(frozen=True)
+class TimelinePlan:
+    times: list[Fraction]  # every decoded source frame, from the first one
+    rate: Fraction  # output frames per second
+    positions: list[tuple[int, Fraction]]  # per output frame: (source index, timestep to the next)
+
+    def tolerance(self, index: int) -> Fraction:
+        """Bisection tolerance (as a timestep) for the pair (index, index + 1)."""
+        return bisection_tolerance(self.times[index + 1] - self.times[index], self.rate)
+
+    def method(self, supports_timestep: bool, model: str) -> str:
+        steps = {s for _, s in self.positions if s}
+        if not steps:
+            return "every output frame is a source frame"
+        if supports_timestep:
+            return f"{model} makes each frame at its exact timestep"
+        dyadic = all(s.denominator & (s.denominator - 1) == 0 and s.denominator <= 64 for s in steps)
+        if dyadic:
+            return f"{model} makes midpoints only: exact by repeated bisection"
+        worst_ms = 1000 / (8 * float(self.rate))
+        return (f"{model} makes midpoints only: frames between them come from bisection to within 1/8 of an "
+                f"output frame ({worst_ms:.1f} ms) or 1/64 of the source interval")
+
+
+def timeline_plan(probe: VideoProbe, times: list[float], rate: Fraction) -> TimelinePlan:
+    """A constant-rate source keeps its exact i / rate grid; a variable-rate one its measured times.
+
+    The output lasts as long as the source does today (frames / nominal rate), times `rate`, rounded.
+    """
+    source_times = measured_times(times) if probe.vfr else constant_times(len(times), probe.rate)
+    duration = Fraction(probe.frames) / probe.rate
+    count = output_frame_count(duration, rate)
+    return TimelinePlan(times=source_times, rate=Fraction(rate),
+                        positions=output_positions(source_times, rate, count))
