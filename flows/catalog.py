@@ -61,7 +61,7 @@ def interpolate_catalog(config: CatalogConfig):
         def one_video(uri: str) -> tuple[VideoOutcome, dict]:
             state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, output_uri=listing.outputs[uri],
                                run_id=run_id, return_state=True)
-            return record(_outcome(uri, state, video_key(uri, options.model_dump(), config.chunk_frames)))
+            return record(_outcome(uri, state, video_key(uri, options.identity(), config.chunk_frames)))
 
         refused = [record(_refused(uri, reason)) for uri, reason in sorted(listing.refused.items())]
         for outcome, _ in refused:

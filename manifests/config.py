@@ -13,7 +13,11 @@ class CatalogConfig(BaseModel):
 
     source_uri: str = Field(description="folder or bucket prefix to search for videos (s3://bucket/prefix or a path)")
     dest_uri: str = Field(description="where outputs, manifests, chunks and metrics go")
-    exp: int = Field(1, ge=1, le=4, description="interpolation factor 2^exp")
+    exp: int = Field(1, ge=1, le=4, description="interpolation factor 2^exp (ignored when fps is set)")
+    fps: Optional[str] = Field(None, description="output frame rate instead of 2^exp: 60, 60000/1001, 59.94, "
+                                                 "or a factor such as 2.5x")
+    scene_threshold: float = Field(0.2, ge=0, le=1, description="thumbnail SSIM under which neighbouring frames "
+                                                                "are a scene cut and are not blended; 0: off")
     model: str = Field("rife-hdv3", description="rife-hdv3 (default) or rife-4.25")
     weights: Optional[str] = Field(None, description="own weights: local path or fsspec URL")
     scale: float = Field(1.0, description="flow scale: 0.25, 0.5, 1.0, 2.0 or 4.0")
@@ -54,6 +58,18 @@ class CatalogConfig(BaseModel):
             raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}")
         return value
 
+    @field_validator("fps")
+    @classmethod
+    def _a_rate(cls, value: Optional[str]) -> Optional[str]:
+        """Stored exactly: `59.94` becomes `60000/1001`, `2.5x` becomes `5/2x`."""
+        if value is None:
+            return None
+        from manifests.rates import parse_rate
+
+        kind, rate = parse_rate(value)
+        return f"{rate}x" if kind == "factor" else str(rate)
+
     def options(self, weights_sha256: str) -> InterpolationOptions:
         return InterpolationOptions(exp=self.exp, model=self.model, weights_sha256=weights_sha256, scale=self.scale,
-                                    tta=self.tta, mode=self.mode, fp16=self.fp16)
+                                    tta=self.tta, mode=self.mode, fp16=self.fp16, fps=self.fps,
+                                    scene_threshold=self.scene_threshold)

@@ -63,6 +63,27 @@ class InterpolationOptions(Record):
     tta: bool = False
     mode: Literal["chain", "direct"] = "chain"
     fp16: bool = False
+    fps: Optional[str] = None  # an exact output rate ("60000/1001") or factor ("5/2x") instead of 2^exp
+    scene_threshold: float = 0.2  # thumbnail SSIM under which neighbours are a cut; 0: no detection
+
+    _ADDED_LATER = {"fps": None, "scene_threshold": 0.2}
+
+    def identity(self) -> dict:
+        """The options as they name chunks and manifests; fields added later leave keys alone at their defaults."""
+        data = self.model_dump()
+        for name, default in self._ADDED_LATER.items():
+            if data[name] == default:
+                del data[name]
+        return data
+
+    def output_rate(self, source_rate: Fraction) -> Fraction:
+        from manifests.rates import output_rate
+
+        return output_rate(source_rate, None if self.fps else self.exp, self.fps)
+
+    def on_timeline(self, vfr: bool) -> bool:
+        """Whether output frames are placed by time (a rate, or a variable-rate source), not by 2^exp steps."""
+        return self.fps is not None or vfr
 
 
 class ChunkSpec(Record):
@@ -74,10 +95,22 @@ class ChunkSpec(Record):
     final: bool
     input_uri: str
     output_uri: str
+    # On a timeline (see InterpolationOptions.on_timeline): each output frame's (source index, timestep),
+    # the chunk's source frame times from the video's first frame, and the output rate, all exact.
+    positions: Optional[list[tuple[int, str]]] = None
+    times: Optional[list[str]] = None
+    rate_out: Optional[str] = None
 
     @property
     def pairs(self) -> int:
         return self.stop - self.start - 1
+
+    def frames_out(self, exp: int) -> int:
+        """Output frames this chunk makes: its positions on a timeline, else 2^exp per pair (and the held last)."""
+        if self.positions is not None:
+            return len(self.positions)
+        n = 2**exp
+        return self.pairs * n + (n if self.final else 0)
 
 
 class ChunkResult(Record):

@@ -7,17 +7,30 @@ import os
 import socket
 import tempfile
 import time
+from fractions import Fraction
 
 from manifests.records import ChunkResult, ChunkSpec, InterpolationOptions
 from rifeflow import layout, scratch, storage
 from rifeflow.chunk_io import read_chunk, write_chunk
-from rifeflow.engine import MODEL_LOADS, PairStats, interpolate_stream, load_interpolator
+from manifests.rates import bisection_tolerance
+from rifeflow.engine import MODEL_LOADS, PairStats, interpolate_stream, interpolate_timeline, load_interpolator
 from rifeflow.threads import prefetch
 
 
-def frames_out(chunk: ChunkSpec, exp: int) -> int:
-    n = 2**exp
-    return chunk.pairs * n + (n if chunk.final else 0)
+def _output_frames(interp, frames, chunk: ChunkSpec, options: InterpolationOptions, batch_size: int,
+                   stats: PairStats):
+    if chunk.positions is None:
+        return interpolate_stream(interp, frames, options.exp, options.mode, batch_size, stats,
+                                  hold_last=chunk.final, scene_threshold=options.scene_threshold)
+    times = [Fraction(t) for t in chunk.times]
+    rate = Fraction(chunk.rate_out)
+
+    def tolerance(index: int) -> Fraction:
+        return bisection_tolerance(times[index + 1 - chunk.start] - times[index - chunk.start], rate)
+
+    positions = [(i, Fraction(step)) for i, step in chunk.positions]
+    return interpolate_timeline(interp, frames, positions, tolerance, batch_size, stats, first_index=chunk.start,
+                                scene_threshold=options.scene_threshold)
 
 
 def reused_result(chunk: ChunkSpec) -> ChunkResult | None:
@@ -39,21 +52,21 @@ def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: 
     if reused is not None:
         return reused
     started = time.perf_counter()
-    expected = frames_out(chunk, options.exp)
+    expected = chunk.frames_out(options.exp)
     interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta)
     stats = PairStats()
     with scratch.clear_when_full(f"chunk {chunk.index} ({chunk.input_uri})"), \
             storage.local_copy(chunk.input_uri) as source, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         out_path = os.path.join(tmp, "out.mkv")
         frames = prefetch(read_chunk(source), depth=4)
-        written = write_chunk(out_path, interpolate_stream(interp, frames, options.exp, options.mode, batch_size,
-                                                           stats, hold_last=chunk.final))
+        written = write_chunk(out_path, _output_frames(interp, frames, chunk, options, batch_size, stats))
         if written != expected:
             raise RuntimeError(f"chunk {chunk.index}: wrote {written} frames, expected {expected}")
         storage.upload_atomic(out_path, chunk.output_uri)
     result = ChunkResult(index=chunk.index, output_uri=chunk.output_uri, frames_out=expected,
                          seconds=time.perf_counter() - started, worker=socket.gethostname(), pid=os.getpid(),
                          model_loads=MODEL_LOADS["count"], device=str(interp.device), static_pairs=stats.static,
-                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices])
+                         scene_cut_pairs=[i if chunk.positions is not None else chunk.start + i
+                                          for i in stats.cut_indices])
     storage.write_json_atomic(layout.chunk_result_uri(chunk.output_uri), result.model_dump(mode="json"))
     return result

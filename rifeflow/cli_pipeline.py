@@ -28,7 +28,7 @@ def _cmd_run(args) -> int:
     args.source_uri, args.dest_uri = _credentials_to_environment(args.source_uri, args.dest_uri)
     from manifests.config import CatalogConfig
 
-    fields = ("exp", "model", "weights", "scale", "tta", "mode", "fp16", "chunk_frames", "workers", "scheduler",
+    fields = ("exp", "fps", "scene_threshold", "model", "weights", "scale", "tta", "mode", "fp16", "chunk_frames", "workers", "scheduler",
               "crf", "preset", "heldout_frames", "chunk_timeout_s", "videos_in_flight")
     config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
                            **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
@@ -65,7 +65,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="interpolate every video under SOURCE_URI into DEST_URI (the catalog flow)")
     p.add_argument("source_uri", help="folder or s3://bucket/prefix holding videos (searched recursively)")
     p.add_argument("dest_uri", help="folder or s3://bucket/prefix for outputs, manifests and metrics")
-    p.add_argument("--exp", type=int, help="interpolation factor 2^exp (default 1)")
+    rate = p.add_mutually_exclusive_group()
+    rate.add_argument("--exp", type=int, help="interpolation factor 2^exp (default 1)")
+    rate.add_argument("--fps", help="output frame rate instead: 60, 60000/1001, 59.94, or a factor such as 2.5x")
+    p.add_argument("--scene-threshold", dest="scene_threshold", type=float,
+                   help="thumbnail SSIM under which neighbours are a scene cut and are not blended; 0: off "
+                        "(default 0.2)")
     p.add_argument("--model", help="rife-hdv3 (default) or rife-4.25")
     p.add_argument("--weights", help="own weights: local path or fsspec URL")
     p.add_argument("--scale", type=float, help="flow scale (default 1.0)")

@@ -44,7 +44,7 @@ def start_video(source_uri: str, source_root: str, dest_uri: str, options: Inter
     (not a video, no video stream, ...) and has not changed since; it is not tried again.
     run: anything else, resuming from whatever an earlier run finished.
     """
-    key = video_key(source_uri, options.model_dump(), chunk_frames)
+    key = video_key(source_uri, options.identity(), chunk_frames)
     with storage.reading_source(source_uri):
         stat = storage.stat(source_uri)
     existing = load_manifest(dest_uri, key)

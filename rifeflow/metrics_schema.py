@@ -59,6 +59,7 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("consecutive_psnr_db", pa.float64(), "dB", "mean PSNR between consecutive output frames"),
     ("seam_psnr_db", pa.float64(), "dB", "the same across chunk seams only (null with one chunk)"),
     ("seams", pa.int32(), "", "chunk seams in the output"),
+    ("duplicate_frame_ratio", pa.float64(), "", "share of output frames identical to the one before (a held still source, or a variable-rate source gone wrong)"),
     ("scene_cuts", pa.int32(), "", "scene cuts found (not interpolated across)"),
     ("scene_cut_times_s", pa.list_(pa.float64()), "s", "source time of the first frame after each cut"),
     ("static_pairs", pa.int32(), "pairs", "identical neighbouring frames (not sent to the model)"),

@@ -7,6 +7,7 @@ timeline, so chunks written under a wrong timeline are never found again.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import tempfile
 import time
@@ -18,6 +19,7 @@ from rifeflow.chunk_io import ChunkWriter
 from rifeflow.errors import VideoError
 from rifeflow.quality import heldout_indices
 from rifeflow.threads import prefetch
+from rifeflow.timeline import TimelinePlan, timeline_plan
 from rifeflow.video_read import decode_frames, probe_timeline
 from rifeflow.weights import sha256_of
 
@@ -34,18 +36,41 @@ def chunk_bit_depth(probe: VideoProbe) -> int:
 
 def plan_chunks(dest_uri: str, sha: str, probe: VideoProbe, times: list[float], options: InterpolationOptions,
                 chunk_frames: int) -> list[ChunkSpec]:
-    """Chunks of the timeline under content-addressed keys (source, timeline, range, depth, options)."""
+    """Chunks of the timeline under content-addressed keys (source, timeline, range, depth, options).
+
+    On a timeline (an output rate, or a variable-rate source) chunks hold the decoded frames
+    themselves, each with the output frames it makes: boundaries fall on source frames, and every
+    output frame belongs to the chunk of the source frame before it.
+    """
     bits = chunk_bit_depth(probe)
     timeline = content_key("timeline", times, probe.slot_sources)
-    opts = options.model_dump()
+    opts = options.identity()
+    plan = timeline_plan(probe, times, options.output_rate(probe.rate)) if options.on_timeline(probe.vfr) else None
+    decoded = ["decoded"] if plan is not None and probe.vfr else []  # not the constant-rate slots
     chunks = []
-    for index, (start, stop, final) in enumerate(plan_chunk_ranges(probe.frames, chunk_frames)):
-        frames_key = content_key(CHUNK_FORMAT, sha, timeline, start, stop, bits)
+    for index, (start, stop, final) in enumerate(plan_chunk_ranges(len(times) if plan else probe.frames,
+                                                                   chunk_frames)):
+        frames_key = content_key(CHUNK_FORMAT, sha, timeline, start, stop, bits, *decoded)
         out_key = content_key(CHUNK_FORMAT, frames_key, opts, final)
         chunks.append(ChunkSpec(index=index, start=start, stop=stop, final=final,
                                 input_uri=layout.chunk_uri(dest_uri, frames_key),
-                                output_uri=layout.chunk_uri(dest_uri, out_key)))
+                                output_uri=layout.chunk_uri(dest_uri, out_key),
+                                **(_on_timeline(plan, start, stop, final) if plan else {})))
     return chunks
+
+
+def _on_timeline(plan: TimelinePlan, start: int, stop: int, final: bool) -> dict:
+    first = bisect.bisect_left(plan.positions, start, key=lambda p: p[0])
+    last = len(plan.positions) if final else bisect.bisect_left(plan.positions, stop - 1, key=lambda p: p[0])
+    return dict(positions=[(i, str(step)) for i, step in plan.positions[first:last]],
+                times=[str(t) for t in plan.times[start:stop]], rate_out=str(plan.rate))
+
+
+def source_frames(probe: VideoProbe, options: InterpolationOptions) -> VideoProbe:
+    """The probe whose frames the chunks hold: on a timeline, every decoded frame of a variable-rate source."""
+    if options.on_timeline(probe.vfr) and probe.vfr:
+        return probe.model_copy(update={"slot_sources": None, "frames": probe.frames_decoded})
+    return probe
 
 
 def prepare_video(source_uri: str, stat: SourceStat, dest_uri: str, options: InterpolationOptions,
@@ -69,7 +94,8 @@ def _split(path: str, sha: str, dest_uri: str, options: InterpolationOptions, ch
            heldout_count: int, decode_probe: bool) -> PreparedVideo:
     probe, times = probe_timeline(path, decode=decode_probe)
     chunks = plan_chunks(dest_uri, sha, probe, times, options, chunk_frames)
-    middles = heldout_indices(probe.frames, heldout_count, probe.slot_sources)
+    frames_of = source_frames(probe, options)
+    middles = heldout_indices(frames_of.frames, heldout_count, frames_of.slot_sources)
     heldout_uri = None
     if middles:
         key = content_key("heldout", chunks[0].input_uri, middles)
@@ -80,7 +106,7 @@ def _split(path: str, sha: str, dest_uri: str, options: InterpolationOptions, ch
         triplets = []
     if missing or triplets:
         decoded: list[float] = []
-        frames = prefetch(decode_frames(probe, chunk_bit_depth(probe), decoded_times=decoded), depth=8)
+        frames = prefetch(decode_frames(frames_of, chunk_bit_depth(probe), decoded_times=decoded), depth=8)
         checked = _expected(times) if not decode_probe else None
         with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
             _route_frames(frames, missing, triplets, heldout_uri, tmp, decoded, checked, path)

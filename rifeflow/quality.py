@@ -70,9 +70,12 @@ class TemporalStats:
     previous_frame: np.ndarray | None = None
     seam_psnrs: list | None = None
     consecutive_psnr_sum: float = 0.0
+    repeats: int = 0
 
     def add(self, frame: np.ndarray, at_seam: bool = False) -> None:
         y = luma(frame)
+        if self.previous_frame is not None and np.array_equal(frame, self.previous_frame):
+            self.repeats += 1
         if self.previous_luma is not None:
             change = float(np.abs(y - self.previous_luma).mean())
             self.change_sum += change
@@ -94,4 +97,5 @@ class TemporalStats:
             "consecutive_psnr_db": self.consecutive_psnr_sum / pairs,
             "seam_psnr_db": float(np.mean(self.seam_psnrs)) if self.seam_psnrs else None,
             "seams": len(self.seam_psnrs or []),
+            "duplicate_frame_ratio": self.repeats / pairs,
         }

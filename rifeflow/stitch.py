@@ -28,15 +28,15 @@ def stitch_video(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) 
     """Publish the finished video; its facts come from the local file before upload, not from a download."""
     started = time.perf_counter()
     probe = manifest.probe
-    n = 2**manifest.options.exp
-    seams = {c.start * n for c in manifest.chunks[1:]}
+    counts = [c.frames_out(manifest.options.exp) for c in manifest.chunks]
+    seams = {sum(counts[:i]) for i in range(1, len(counts))}
     ext = os.path.splitext(manifest.output_uri)[1]
     stats = TemporalStats()
     with scratch.clear_when_full(f"{manifest.output_uri}: stitching"), \
             scratch.source_copy(manifest.source_uri, manifest.source_stat) as source, \
             tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         local_out = os.path.join(tmp, "out" + ext)
-        writer = VideoWriter(local_out, probe.model_copy(update={"source": source}), probe.rate * n,
+        writer = VideoWriter(local_out, probe.model_copy(update={"source": source}), manifest.options.output_rate(probe.rate),
                              bit_depth=chunk_bit_depth(probe), crf=crf, preset=preset)
         frames = prefetch(_chunk_frames([c.output_uri for c in manifest.chunks]), depth=16)
         encode_frames(writer, frames, lambda count, frame: stats.add(frame, at_seam=count - 1 in seams))
