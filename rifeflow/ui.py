@@ -30,8 +30,10 @@ def _remove_file(path: str) -> None:
         os.remove(path)
 
 
-def _comparison(source: str, output: str, exp: int, count: int = 3) -> list[tuple[np.ndarray, str]]:
-    """A few source frames beside the in-between frame rifeflow made right after each."""
+def _comparison(source: str, output: str, count: int = 3) -> list[tuple[np.ndarray, str]]:
+    """A few source frames beside the first new frame rifeflow made after each."""
+    import math
+
     from rifeflow.video_read import decode_frames, probe_video
 
     src, out = probe_video(source), probe_video(output)
@@ -40,11 +42,11 @@ def _comparison(source: str, output: str, exp: int, count: int = 3) -> list[tupl
     for i, frame in enumerate(decode_frames(src, 8, 0, max(picks) + 1)):
         if i in wanted:
             wanted[i] = frame
-    n = 2**exp
+    after = {math.floor(i * out.rate / src.rate) + 1: i for i in picks}  # output frame j follows source frame i
     made = {}
-    for j, frame in enumerate(decode_frames(out, 8, 0, max(picks) * n + 2)):
-        if j % n == 1 and (j - 1) // n in wanted:
-            made[(j - 1) // n] = frame
+    for j, frame in enumerate(decode_frames(out, 8, 0, max(after) + 1)):
+        if j in after:
+            made[after[j]] = frame
     gallery = []
     for i in picks:
         gallery.append((wanted[i], f"source frame {i}"))
@@ -53,13 +55,12 @@ def _comparison(source: str, output: str, exp: int, count: int = 3) -> list[tupl
     return gallery
 
 
-def _facts(result, source: str, exp: int) -> str:
-    from manifests.records import InterpolationOptions
+def _facts(result, source: str, options) -> str:
     from rifeflow.video_metrics import heldout_quality
     from rifeflow.video_read import probe_video
 
     probe = probe_video(source)
-    q = heldout_quality(probe, InterpolationOptions(exp=exp), None, 8)
+    q = heldout_quality(probe, options, None, 8)
     lines = [
         "| | in | out |", "|---|---|---|",
         f"| frame rate | {result.fps_in} | {result.fps_out} |",
@@ -80,13 +81,15 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
     import torch
 
     from rife_kernels import MODELS, SCALES
+    from manifests.records import InterpolationOptions
     from rifeflow.api import interpolate_images, interpolate_video
     from rifeflow.errors import RifeflowError
 
     has_gpu = torch.cuda.is_available()
     samples = samples or {}
 
-    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, state, progress=gr.Progress()):
+    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, fps, scene_threshold, state,
+                  progress=gr.Progress()):
         session = _session_dir(state)
         source = upload or samples.get(sample)
         if not source:
@@ -94,19 +97,23 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
         size_mb = os.path.getsize(source) / 2**20
         if size_mb > max_upload_mb:
             raise gr.Error(f"{Path(source).name} is {size_mb:.0f} MB; the limit here is {max_upload_mb:.0f} MB.")
-        exp = FACTORS[factor]
-        output = os.path.join(session, f"{Path(source).stem}_{factor}.mp4")
+        fps = (fps or "").strip() or None
+        exp = None if fps else FACTORS[factor]
+        label = f"{fps.replace('/', '-')}fps" if fps else factor
+        output = os.path.join(session, f"{Path(source).stem}_{label}.mp4")
 
         def report(done, total):
             progress(done / total, desc=f"{done}/{total} frames")
 
         try:
-            result = interpolate_video(source, output, exp=exp, mode=mode, model=model, scale=float(scale), tta=tta,
-                                       fp16=fp16 and has_gpu, progress=report)
+            result = interpolate_video(source, output, exp=exp, fps=fps, scene_threshold=float(scene_threshold),
+                                       mode=mode, model=model, scale=float(scale), tta=tta, fp16=fp16 and has_gpu,
+                                       progress=report)
         except (RifeflowError, ValueError, OSError) as exc:  # OSError: the output's disk, say
             _remove_dir(session) if session != state else _remove_file(output)
             raise gr.Error(str(exc).replace(source, Path(source).name)) from None
-        return output, _comparison(source, output, exp), _facts(result, source, exp), output, session
+        options = InterpolationOptions(exp=exp or 1, model=model, scale=float(scale), tta=tta, mode=mode)
+        return output, _comparison(source, output), _facts(result, source, options), output, session
 
     def run_images(img0, img1, factor, model, session):
         session = _session_dir(session)
@@ -136,7 +143,12 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
                     upload = gr.Video(label="Video (MP4, MOV, MKV, AVI, WebM)", sources=["upload"])
                     sample = gr.Dropdown(choices=["(none)", *samples], value="(none)", label="or a sample clip")
                     factor = gr.Radio(list(FACTORS), value="2x", label="Factor", info=QUALITY_NOTE)
+                    fps = gr.Textbox(label="or an output frame rate", placeholder="60, 60000/1001, 59.94, 2.5x",
+                                     info="each new frame sits at its exact time; overrides the factor")
                     with gr.Accordion("Options", open=False):
+                        scene = gr.Slider(0.0, 0.9, value=0.2, step=0.05, label="Scene-cut threshold",
+                                          info="thumbnail SSIM below which two frames are a cut and are not "
+                                               "blended; 0 turns detection off")
                         mode = gr.Radio(["chain", "direct"], value="chain", label="Mode",
                                         info="direct needs rife-4.25")
                         model = gr.Dropdown(sorted(MODELS), value="rife-hdv3", label="Model")
@@ -153,7 +165,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
             compare = gr.Gallery(label="Before and after: source frames and the new frames after them", columns=6, format="png",
                                  height=260)
             go.click(lambda up, s, *rest: run_video(up, None if s == "(none)" else s, *rest),
-                     [upload, sample, factor, mode, model, scale, tta, fp16, session],
+                     [upload, sample, factor, mode, model, scale, tta, fp16, fps, scene, session],
                      [result, compare, facts, download, session], api_name="interpolate_video")
         with gr.Tab("Image pair"):
             with gr.Row():

@@ -64,7 +64,7 @@ def test_fifty_failing_writes_leave_threads_descriptors_and_memory_flat(ui_on_a_
     samples, messages = [], set()
     for job in range(JOBS):
         with pytest.raises(Exception) as failure:
-            client.predict(handle_file(clip), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False,
+            client.predict(handle_file(clip), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2,
                            api_name="/interpolate_video")
         messages.add(str(failure.value))
         time.sleep(0.2)  # let the worker threads of the finished request settle
@@ -75,7 +75,8 @@ def test_fifty_failing_writes_leave_threads_descriptors_and_memory_flat(ui_on_a_
         if job % 10 == 9 or job in (0, WARMUP - 1):
             print(f"{job + 1:>3}  {s['threads']:>7}  {s['fds']:>3}  {s['rss_mb']:>6}")
     assert all("No space left" in m or "no space left" in m for m in messages), messages
-    base, settled = samples[WARMUP - 1], samples[SETTLED - 1]
-    assert max(s["threads"] for s in samples[WARMUP:]) <= base["threads"], samples
-    assert max(s["fds"] for s in samples[WARMUP:]) <= base["fds"] + 2, samples
+    settled = samples[SETTLED - 1]
+    warm = {key: max(s[key] for s in samples[:WARMUP]) for key in ("threads", "fds")}  # idle workers come and go
+    assert max(s["threads"] for s in samples[WARMUP:]) <= warm["threads"], samples
+    assert max(s["fds"] for s in samples[WARMUP:]) <= warm["fds"], samples
     assert max(s["rss_mb"] for s in samples[SETTLED:]) <= settled["rss_mb"] + 32, samples
