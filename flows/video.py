@@ -19,6 +19,7 @@ from rifeflow import layout, leases
 from rifeflow.errors import VideoError, error_kind
 from rifeflow.manifest_store import clean_staging, save_manifest, start_video
 from rifeflow.storage import counting_retries
+from rifeflow.timeline import timestep_method
 from rifeflow.video_metrics import video_metrics
 from tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
 
@@ -61,6 +62,9 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
             manifest = save_manifest(dest, manifest.with_prepared(prepared).with_retries(prepared.retries))
         todo = manifest.pending_chunks()
         logger.info("%s: %d chunks, %d to interpolate", source_uri, len(manifest.chunks), len(todo))
+        if options.on_timeline(manifest.probe.vfr):
+            logger.info("%s: %s -> %s fps, each frame at its own time; %s", source_uri, manifest.probe.fps,
+                        options.output_rate(manifest.probe.rate), timestep_method(options.model))
         submitted = time.perf_counter()
         with dask.annotate(resources={"GPU": 1} if gpu else {}):
             futures = [interpolate_chunk.submit(c, options, config.weights) for c in todo]

@@ -33,6 +33,15 @@ class TimelinePlan:
                 f"output frame ({worst_ms:.1f} ms) or 1/64 of the source interval")
 
 
+def timestep_method(model: str) -> str:
+    from rife_kernels.names import TIMESTEP_MODELS
+
+    if model in TIMESTEP_MODELS:
+        return f"{model} makes each frame at its exact timestep"
+    return (f"{model} makes midpoints only: other timesteps by bisection, to within 1/8 of an output frame "
+            "or 1/64 of the source interval (dyadic ones exactly)")
+
+
 def timeline_plan(probe: VideoProbe, times: list[float], rate: Fraction) -> TimelinePlan:
     """A constant-rate source keeps its exact i / rate grid; a variable-rate one its measured times.
 

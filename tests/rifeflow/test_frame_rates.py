@@ -162,3 +162,10 @@ def test_off_midpoint_frames_beat_the_weighted_blend_on_real_footage(model, vide
     print(f"\n{model}: t = 1/3, 2/3 from neighbours 3 frames apart: {np.mean(made_db):.2f} dB, "
           f"weighted blend {np.mean(blend_db):.2f} dB")
     assert np.mean(made_db) > np.mean(blend_db) + 0.5
+
+
+def test_timestep_models_are_named_as_the_registry_builds_them():
+    from rife_kernels import MODELS
+    from rife_kernels.names import TIMESTEP_MODELS
+
+    assert set(TIMESTEP_MODELS) == {name for name, spec in MODELS.items() if spec.supports_timestep}
