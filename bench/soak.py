@@ -57,7 +57,7 @@ def soak(source: Path, tmp: Path) -> dict:
     dest = Path(tempfile.mkdtemp(dir=tmp, prefix="dest-"))
     home = Path(tempfile.mkdtemp(dir=tmp, prefix="prefect-"))
     env = {**BASE_ENV, "PREFECT_HOME": str(home), "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    os.environ.update(PREFECT_HOME=str(home))
+    os.environ.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     server = TemporaryServer()
     url = server.wait_ready(180)
     try:
