@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import socket
 import statistics
@@ -25,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import av
@@ -33,7 +31,7 @@ import psutil
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clips import OUT, shared_clip  # noqa: E402
+from clips import OUT, run_header, shared_clip  # noqa: E402
 from run import BASE_ENV, BIN, bare_rate  # noqa: E402
 
 from rifeflow.allocator import keep_freed_memory  # noqa: E402
@@ -237,8 +235,7 @@ def memory(tmp: Path) -> list[dict]:
 
 
 def tables(results: dict, command: str) -> str:
-    lines = [f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
-             f"`{command}`", ""]
+    lines = [run_header(command), ""]
     if "pair" in results:
         rows = results["pair"]
         lines += ["### `rifeflow run` (2 workers) against a loop of `rifeflow interpolate`", "",

@@ -13,6 +13,14 @@ SHARED = Path(os.environ.get("RIFEFLOW_SHARED_DATA", Path(__file__).resolve().pa
 OUT = Path(__file__).resolve().parent / "out"
 
 
+def run_header(command: str) -> str:
+    """The first line of every results table: when, where, and the command that made it."""
+    import platform
+    from datetime import datetime, timezone
+
+    return f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, `{command}`"
+
+
 def write_h264(path: Path, frames, fps, size=None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as out:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
-from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clips import OUT, shared_clip  # noqa: E402
+from clips import OUT, run_header, shared_clip  # noqa: E402
 
 from rife_kernels.schedule import SCENE_CUT_SSIM, at_timesteps, thumbnail_ssim  # noqa: E402
 from rifeflow.engine import PairStats, counting_repeats, interpolate_stream, load_interpolator, to_arrays, to_tensor  # noqa: E402
@@ -127,8 +125,7 @@ def cuts() -> list[dict]:
 
 
 def tables(results: dict, command: str) -> str:
-    lines = [f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
-             f"`{command}`", ""]
+    lines = [run_header(command), ""]
     if "steps" in results:
         lines += ["### Off the midpoint: every third frame kept, the two between rebuilt (PSNR dB)", "",
                   "| model | clip | pairs | t = 1/3 | blend | t = 2/3 | blend |", "|---|---|---|---|---|---|---|"]

@@ -14,20 +14,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clips import OUT  # noqa: E402
+from clips import OUT, run_header  # noqa: E402
 from run import BASE_ENV, BIN  # noqa: E402
 
 from rifeflow.sample import make_sample_clip  # noqa: E402
@@ -99,8 +97,7 @@ def soak(source: Path, tmp: Path) -> dict:
 
 
 def table(small: dict, big: dict, command: str) -> str:
-    lines = [f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
-             f"`{command}`", "",
+    lines = [run_header(command), "",
              "| clips | done | outputs | metrics rows | wall s | worker compute s | Prefect side s/video | "
              "flow runs | task runs | flow RSS MiB at 1/4, 1/2, 3/4, all | peak MiB |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
