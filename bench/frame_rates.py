@@ -13,7 +13,6 @@ cuts: rifeflow's detector (32x32 thumbnail SSIM under 0.2) against FFmpeg's `scd
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from fractions import Fraction
 from pathlib import Path
