@@ -110,7 +110,7 @@ def interpolate_video(
         plan = timeline_plan(probe, times, rate_out)
         total = len(plan.positions)
         log.info("%s: %s -> %s fps, %d output frames; %s", input_path, probe.fps, rate_out, total,
-                 plan.method(interp.supports_timestep, model))
+                 plan.method(model))
         every_frame = probe.model_copy(update={"slot_sources": None, "frames": len(times)})
         frames = prefetch(decode_frames(every_frame, bit_depth), depth=batch_size * 2)
         output_frames = interpolate_timeline(interp, frames, plan.positions, plan.tolerance, batch_size, stats,

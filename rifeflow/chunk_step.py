@@ -66,7 +66,6 @@ def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: 
     result = ChunkResult(index=chunk.index, output_uri=chunk.output_uri, frames_out=expected,
                          seconds=time.perf_counter() - started, worker=socket.gethostname(), pid=os.getpid(),
                          model_loads=MODEL_LOADS["count"], device=str(interp.device), static_pairs=stats.static,
-                         scene_cut_pairs=[i if chunk.positions is not None else chunk.start + i
-                                          for i in stats.cut_indices])
+                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices])
     storage.write_json_atomic(layout.chunk_result_uri(chunk.output_uri), result.model_dump(mode="json"))
     return result

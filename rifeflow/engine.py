@@ -162,14 +162,16 @@ def interpolate_timeline(interp: FrameInterpolator, frames: Iterable[np.ndarray]
             while nxt is not None and nxt[0] == prev_index:
                 steps.append(nxt[1])
                 nxt = next(wanted, None)
-            yield from _between(interp, prev, frame, prev_index, steps, tolerance, batch_size, stats, scene_threshold)
+            yield from _between(interp, prev, frame, prev_index, prev_index - first_index, steps, tolerance,
+                                batch_size, stats, scene_threshold)
         prev, prev_index = frame, index
     while nxt is not None and prev is not None:  # at or after the last frame given: it is held
         yield prev
         nxt = next(wanted, None)
 
 
-def _between(interp, frame0, frame1, index, steps, tolerance, batch_size, stats, scene_threshold):
+def _between(interp, frame0, frame1, index, pair, steps, tolerance, batch_size, stats, scene_threshold):
+    """The frames at `steps` between source frames `index` and `index + 1`, the stream's pair number `pair`."""
     stats.pairs += 1
     moving = [s for s in steps if s > 0]
     made = {}
@@ -180,7 +182,7 @@ def _between(interp, frame0, frame1, index, steps, tolerance, batch_size, stats,
             stats.static += int(static[0])
             if bool(cut[0]):
                 stats.scene_cuts += 1
-                stats.cut_indices.append(index)
+                stats.cut_indices.append(pair)  # counted from the stream's first frame, as interpolate_stream does
             made = {s: frame0 if s < Fraction(1, 2) else frame1 for s in moving}
         else:
             out = at_timesteps(interp, tensors[:1], tensors[1:], moving, tolerance(index), max_batch=batch_size)

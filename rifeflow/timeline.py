@@ -19,18 +19,10 @@ class TimelinePlan:
         """Bisection tolerance (as a timestep) for the pair (index, index + 1)."""
         return bisection_tolerance(self.times[index + 1] - self.times[index], self.rate)
 
-    def method(self, supports_timestep: bool, model: str) -> str:
-        steps = {s for _, s in self.positions if s}
-        if not steps:
+    def method(self, model: str) -> str:
+        if not any(step for _, step in self.positions):
             return "every output frame is a source frame"
-        if supports_timestep:
-            return f"{model} makes each frame at its exact timestep"
-        dyadic = all(s.denominator & (s.denominator - 1) == 0 and s.denominator <= 64 for s in steps)
-        if dyadic:
-            return f"{model} makes midpoints only: exact by repeated bisection"
-        worst_ms = 1000 / (8 * float(self.rate))
-        return (f"{model} makes midpoints only: frames between them come from bisection to within 1/8 of an "
-                f"output frame ({worst_ms:.1f} ms) or 1/64 of the source interval")
+        return timestep_method(model)
 
 
 def timestep_method(model: str) -> str:
