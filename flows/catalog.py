@@ -9,6 +9,7 @@ skips finished videos and resumes the rest from their manifests.
 from __future__ import annotations
 
 import contextvars
+import os
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from typing import Callable, Iterable
@@ -30,7 +31,21 @@ from tasks.report_tasks import publish_run_report, record_metrics
 from tasks.video_tasks import discover_videos, sweep_leftovers
 
 
-@flow(name="interpolate-catalog", log_prints=True)
+def run_timeout_s() -> float | None:
+    """The flow's timeout from RIFEFLOW_RUN_TIMEOUT_S (prefect.yaml sets it for deployments); unset: none."""
+    value = os.environ.get("RIFEFLOW_RUN_TIMEOUT_S", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"RIFEFLOW_RUN_TIMEOUT_S={value!r} is not a number of seconds") from None
+    if seconds <= 0:
+        raise ValueError(f"RIFEFLOW_RUN_TIMEOUT_S={value!r} must be positive")
+    return seconds
+
+
+@flow(name="interpolate-catalog", log_prints=True, timeout_seconds=run_timeout_s())
 def interpolate_catalog(config: CatalogConfig):
     logger = get_run_logger()
     started = datetime.now(timezone.utc)

@@ -41,6 +41,10 @@ class CatalogConfig(BaseModel):
     def _no_credentials(cls, value: str, info):
         from rifeflow.secrets import has_credentials
 
+        if "{{" in value:
+            raise ValueError(f"{info.field_name} is a prefect.yaml placeholder that was never filled in ({value}): "
+                             "set the environment variable it names when running `prefect deploy`, or give "
+                             "the value as a parameter of the run")
         if has_credentials(value):
             raise ValueError(f"{info.field_name} carries credentials (user:secret@): give them through the "
                              "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), an AWS profile or "

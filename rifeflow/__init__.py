@@ -3,7 +3,12 @@
 The API loads on first use, so commands that do not run the model (rifeflow run's
 orchestrating process, report) start without importing torch.
 """
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("rifeflow")  # the one place it is written is pyproject.toml
+except PackageNotFoundError:  # a checkout on sys.path that was never installed
+    __version__ = "0+unknown"
 __all__ = ["InterpolationResult", "interpolate_images", "interpolate_video", "main_interpolate", "__version__"]
 
 

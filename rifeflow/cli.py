@@ -1,7 +1,13 @@
-"""The `rifeflow` command."""
+"""The `rifeflow` command.
+
+Exit codes: 0 all done (or skipped), 1 some videos failed or the run hit its time limit, 2 bad
+usage or a bad input (named in one `rifeflow: error:` line), 3 nothing could run (storage or
+catalog unreachable, credentials refused), 130 interrupted.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -43,8 +49,11 @@ def _cmd_interpolate(args) -> int:
         model=args.model, weights=args.weights, scale=args.scale,
         fp16=args.fp16, tta=args.tta, mode=args.mode, batch_size=args.batch, crf=args.crf,
         preset=args.preset, eight_bit=args.eight_bit, device=args.device,
-        progress=TerminalProgress(os.path.basename(args.input)),
+        progress=None if args.quiet else TerminalProgress(os.path.basename(args.input)),
     )
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0
     print(f"{result.output_path}: {result.frames_in} -> {result.frames_out} frames, {result.fps_in} -> "
           f"{result.fps_out} fps, {result.audio_streams} audio stream(s), {result.static_pairs} still pair(s), "
           f"{result.scene_cuts} scene cut(s), {result.seconds:.1f} s")
@@ -90,9 +99,34 @@ def _commands_for_pipeline(sub) -> None:
     cli_pipeline.add_commands(sub)
 
 
+def _verbosity(parser: argparse.ArgumentParser, default=False) -> None:
+    """-v / -q, accepted before the subcommand and after it (`rifeflow run ... -v`)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true", default=default, help="log more (INFO)")
+    group.add_argument("-q", "--quiet", action="store_true", default=default,
+                       help="only errors: no progress bar, no Prefect run logs")
+
+
+class _Subcommands(argparse._SubParsersAction):
+    def add_parser(self, name, **kwargs):
+        parser = super().add_parser(name, **kwargs)
+        _verbosity(parser, default=argparse.SUPPRESS)  # a subcommand's own default must not undo `rifeflow -v`
+        return parser
+
+
+def json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rifeflow", description="RIFE frame interpolation for videos and catalogs")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    from rifeflow import __version__
+
+    parser = argparse.ArgumentParser(prog="rifeflow", description="RIFE frame interpolation for videos and catalogs",
+                                     epilog="exit codes: 0 done, 1 some videos failed (or the run's time limit), "
+                                            "2 bad usage or input, 3 nothing could run, 130 interrupted")
+    parser.register("action", "parsers", _Subcommands)
+    parser.add_argument("--version", action="version", version=f"rifeflow {__version__}")
+    _verbosity(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("interpolate", help="one video in, the same video at 2^exp times the frame rate (or --fps) out")
@@ -103,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crf", type=int, default=16, help="x264 quality, lower is better (default 16)")
     p.add_argument("--preset", default="medium", help="x264 preset (default medium)")
     p.add_argument("--8bit", dest="eight_bit", action="store_true", help="write 8-bit output for 10-bit input")
+    json_flag(p)
     p.set_defaults(func=_cmd_interpolate)
 
     p = sub.add_parser("interpolate-images", help="the 2^exp - 1 frames between two images, as PNGs")
@@ -131,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     from rifeflow.secrets import redact
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.quiet:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")  # read when Prefect is imported, later
     try:
         return args.func(args)
     except (NothingRan, ConnectionError) as exc:

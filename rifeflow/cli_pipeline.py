@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 
@@ -49,9 +50,18 @@ def _cmd_run(args) -> int:
             server.stop()
     outcomes = state.result(raise_on_failure=False)
     outcomes = getattr(outcomes, "outcomes", outcomes)  # a run with failed videos ends Failed, carrying them
+    if isinstance(outcomes, TimeoutError):  # the flow's timeout (RIFEFLOW_RUN_TIMEOUT_S)
+        print(f"rifeflow: error: the run stopped at its time limit ({state.message}); the videos that finished "
+              "are kept and the next run resumes the rest", file=sys.stderr)
+        return 1
     if isinstance(outcomes, BaseException):  # the catalog itself could not be read (NothingRan: exit 3), ...
         raise outcomes
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "skipped", "failed")}
+    if args.json:
+        print(json.dumps({"videos": len(outcomes), **counts, "dest_uri": args.dest_uri, "failures": [
+            {"source_uri": o.source_uri, "error": o.error, "error_kind": o.error_kind}
+            for o in outcomes if o.status == "failed"]}))
+        return 1 if counts["failed"] else 0
     for o in outcomes:
         if o.status == "failed":
             error = printable(o.error or "failed")
@@ -62,6 +72,8 @@ def _cmd_run(args) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from rifeflow.cli import json_flag
+
     p = sub.add_parser("run", help="interpolate every video under SOURCE_URI into DEST_URI (the catalog flow)")
     p.add_argument("source_uri", help="folder or s3://bucket/prefix holding videos (searched recursively)")
     p.add_argument("dest_uri", help="folder or s3://bucket/prefix for outputs, manifests and metrics")
@@ -87,6 +99,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="seconds without any finished chunk before a video's chunks are cancelled and it fails")
     p.add_argument("--videos-in-flight", dest="videos_in_flight", type=int,
                    help="videos worked on at once (default: twice the workers, or the GPU workers)")
+    json_flag(p)
     p.set_defaults(func=_cmd_run)
     add_report_command(sub)
     p = sub.add_parser("ui", help="a web page for one video or one image pair (needs rifeflow[ui])")
@@ -101,6 +114,9 @@ def _cmd_report(args) -> int:
     from rifeflow.metrics_store import read_metrics
 
     df = read_metrics(args.dest_uri)
+    if args.json:
+        print(json.dumps({**report.summary_dict(df), "plot": report.plot(df, args.plot) if args.plot else None}))
+        return 0
     print(report.summary_text(df))
     if args.plot:
         print(f"plot: {report.plot(df, args.plot)}")
@@ -108,9 +124,12 @@ def _cmd_report(args) -> int:
 
 
 def add_report_command(sub: argparse._SubParsersAction) -> None:
+    from rifeflow.cli import json_flag
+
     p = sub.add_parser("report", help="summarise the quality metrics under DEST_URI/metrics/")
     p.add_argument("dest_uri")
     p.add_argument("--plot", help="also draw the PSNR distribution and throughput to this PNG")
+    json_flag(p)
     p.set_defaults(func=_cmd_report)
 
 

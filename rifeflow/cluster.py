@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from rifeflow.prefect_config import configured_api
 from rifeflow.prefect_server import TemporaryServer
 
 log = logging.getLogger(__name__)
@@ -15,6 +16,9 @@ QUIET_PREFECT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    # A busy SQLite under a long run answers 503 for a while; Prefect's client retries those with
+    # exponential back-off (2, 4, 8, ... s). Its default of 5 tries gives up after about a minute.
+    "PREFECT_CLIENT_MAX_RETRIES": "9",
 }
 
 
@@ -29,8 +33,8 @@ def startup_timeout() -> float:
 
 
 def early_server() -> TemporaryServer | None:
-    """Start Prefect's temporary server now, unless an API is configured; call before importing Prefect."""
-    if os.environ.get("PREFECT_API_URL"):
+    """Start Prefect's temporary server now, unless Prefect's settings name an API; call before importing Prefect."""
+    if configured_api() is not None:
         return None
     return TemporaryServer()
 
@@ -39,14 +43,24 @@ def early_server() -> TemporaryServer | None:
 def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
     """Make this process and every process it starts use one Prefect API.
 
-    With PREFECT_API_URL set, that one. Otherwise Prefect's own temporary server with
-    its URL exported, so Dask workers do not each start another: `server` if the caller
-    started one with early_server (the caller stops it, after its Dask workers have
-    shut down and sent their last logs), else one started and stopped here.
+    The one Prefect's settings name (environment, `.env`, `prefect.toml`, `pyproject.toml`
+    or the active profile, Cloud's included), exported so every process agrees. Otherwise
+    Prefect's own temporary server with its URL exported, so Dask workers do not each start
+    another: `server` if the caller started one with early_server (the caller stops it, after
+    its Dask workers have shut down and sent their last logs), else one started and stopped here.
     """
-    url = os.environ.get("PREFECT_API_URL")
-    if url:
-        yield url
+    api = configured_api()
+    if api is not None:
+        from rifeflow.secrets import remember
+
+        remember(api.key)
+        exported = "PREFECT_API_URL" not in os.environ
+        os.environ["PREFECT_API_URL"] = api.url
+        try:
+            yield api.url
+        finally:
+            if exported:
+                os.environ.pop("PREFECT_API_URL", None)
         return
     owned = server is None
     server = server or TemporaryServer()

@@ -64,29 +64,50 @@ def failure_reason(error: str | None) -> str:
     return text.split(" (")[0].strip()
 
 
-def summary_text(df: pd.DataFrame) -> str:
+def summary_dict(df: pd.DataFrame) -> dict:
+    """What `rifeflow report` says, as plain values (`--json`)."""
     latest = df.sort_values("run_started_at").groupby("source_uri").tail(1)
-    lines = [f"{len(latest)} videos in {df['run_id'].nunique()} runs ({len(df)} rows); latest status: "
-             + ", ".join(f"{k} {v}" for k, v in latest["status"].value_counts().items())]
     failed = latest[latest["status"] == "failed"]
-    if len(failed):
-        lines += ["", "Failures by reason:"]
-        for reason, count in failed["error"].map(failure_reason).value_counts().items():
-            lines.append(f"  {count:3d}  {reason}")
     measured = latest.dropna(subset=["heldout_psnr_db"])
+    done = df[(df["status"] == "done") & df["total_s"].notna()]
+    heldout = None
     if len(measured):
         q = measured["heldout_psnr_db"].quantile([0, 0.1, 0.5, 0.9, 1]).round(2).tolist()
-        lines += ["", f"Held-out PSNR (dB) over {len(measured)} videos: min {q[0]}, p10 {q[1]}, median {q[2]}, "
-                      f"p90 {q[3]}, max {q[4]}; mean gain over neighbour average "
-                      f"{measured['heldout_gain_db'].mean():+.2f} dB",
+        heldout = {"videos": len(measured), "min": q[0], "p10": q[1], "median": q[2], "p90": q[3], "max": q[4],
+                   "mean_gain_db": round(float(measured["heldout_gain_db"].mean()), 3)}
+    return {
+        "videos": len(latest), "runs": int(df["run_id"].nunique()), "rows": len(df),
+        "latest_status": {str(k): int(v) for k, v in latest["status"].value_counts().items()},
+        "failures_by_reason": {str(k): int(v) for k, v in failed["error"].map(failure_reason).value_counts().items()},
+        "heldout_psnr_db": heldout,
+        "worst_by_heldout_psnr": [
+            {"source_uri": r["source_uri"], "heldout_psnr_db": float(r["heldout_psnr_db"]),
+             "baseline_psnr_db": float(r["baseline_psnr_db"]), "width": int(r["in_width"]),
+             "height": int(r["in_height"])}
+            for _, r in measured.nsmallest(10, "heldout_psnr_db").iterrows()],
+        "throughput": None if not len(done) else {
+            "output_frames_per_s": round(float(done["out_frames"].sum() / done["total_s"].sum()), 3),
+            "videos": len(done), "seconds": round(float(done["total_s"].sum()), 1)},
+    }
+
+
+def summary_text(df: pd.DataFrame) -> str:
+    s = summary_dict(df)
+    lines = [f"{s['videos']} videos in {s['runs']} runs ({s['rows']} rows); latest status: "
+             + ", ".join(f"{k} {v}" for k, v in s["latest_status"].items())]
+    if s["failures_by_reason"]:
+        lines += ["", "Failures by reason:"]
+        lines += [f"  {count:3d}  {reason}" for reason, count in s["failures_by_reason"].items()]
+    if (q := s["heldout_psnr_db"]) is not None:
+        lines += ["", f"Held-out PSNR (dB) over {q['videos']} videos: min {q['min']}, p10 {q['p10']}, median "
+                      f"{q['median']}, p90 {q['p90']}, max {q['max']}; mean gain over neighbour average "
+                      f"{q['mean_gain_db']:+.2f} dB",
                   "", "Worst 10 by held-out PSNR:"]
-        for _, r in measured.nsmallest(10, "heldout_psnr_db").iterrows():
-            lines.append(f"  {r['heldout_psnr_db']:6.2f} dB  (average {r['baseline_psnr_db']:6.2f})  "
-                         f"{int(r['in_width'])}x{int(r['in_height'])}  {r['source_uri']}")
-    done = df[(df["status"] == "done") & df["total_s"].notna()]
-    if len(done):
-        lines += ["", f"Throughput: {done['out_frames'].sum() / done['total_s'].sum():.2f} output frames/s over "
-                      f"{len(done)} processed videos ({done['total_s'].sum():.0f} s)"]
+        lines += [f"  {r['heldout_psnr_db']:6.2f} dB  (average {r['baseline_psnr_db']:6.2f})  "
+                  f"{r['width']}x{r['height']}  {r['source_uri']}" for r in s["worst_by_heldout_psnr"]]
+    if (t := s["throughput"]) is not None:
+        lines += ["", f"Throughput: {t['output_frames_per_s']:.2f} output frames/s over {t['videos']} processed "
+                      f"videos ({t['seconds']:.0f} s)"]
     return "\n".join(lines)
 
 

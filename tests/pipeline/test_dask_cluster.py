@@ -30,7 +30,7 @@ def _start_recording(cluster):
 
 def test_interpolation_runs_only_on_the_gpu_worker_and_falls_back_without_one(
         bucket, s3fs_clean, videos, prefect_server, dask_processes):
-    _upload(s3fs_clean, bucket, videos, ["exo_bear_vp9_odd_161x121.webm"])
+    _upload(s3fs_clean, bucket, videos, ["vp9_odd_161x121.webm"])
     env = pipeline_env(prefect_server)
     args = ["run", f"s3://{bucket}/in", None, "--scale", "0.25", "--chunk-frames", "4", "--preset", "veryfast"]
 
@@ -62,7 +62,7 @@ def test_interpolation_runs_only_on_the_gpu_worker_and_falls_back_without_one(
 
 def test_a_killed_worker_does_not_change_the_output(bucket, s3fs_clean, videos, prefect_server, dask_processes):
     fs = s3fs_clean
-    _upload(fs, bucket, videos, ["exo_video_1_phone.mp4"])
+    _upload(fs, bucket, videos, ["phone_rotated.mp4"])
     env = pipeline_env(prefect_server)
     base = ["--scale", "0.5", "--chunk-frames", "4", "--preset", "veryfast"]
     # Same torch thread count as the two-worker cluster below (float sums depend on it).
@@ -97,12 +97,12 @@ def test_a_killed_worker_does_not_change_the_output(bucket, s3fs_clean, videos, 
     killer.join(timeout=5)
     assert killed.is_set(), "the worker was never seen running a chunk"
     assert run.returncode == 0, run.stderr[-3000:]
-    assert fs.cat_file(f"{bucket}/out/exo_video_1_phone.mp4") == fs.cat_file(f"{bucket}/ref/exo_video_1_phone.mp4")
+    assert fs.cat_file(f"{bucket}/out/phone_rotated.mp4") == fs.cat_file(f"{bucket}/ref/phone_rotated.mp4")
 
 
 def test_a_crashed_run_resumes_with_only_unfinished_chunks(bucket, s3fs_clean, videos, prefect_server):
     fs = s3fs_clean
-    _upload(fs, bucket, videos, ["exo_video_1_phone.mp4"])
+    _upload(fs, bucket, videos, ["phone_rotated.mp4"])
     env = pipeline_env(prefect_server)
     args = ["run", f"s3://{bucket}/in", f"s3://{bucket}/out", "--workers", "1", "--scale", "0.5",
             "--chunk-frames", "3", "--preset", "veryfast"]
@@ -123,7 +123,7 @@ def test_a_crashed_run_resumes_with_only_unfinished_chunks(bucket, s3fs_clean, v
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert first is not None, "the run never recorded three chunks"
-    assert not fs.exists(f"{bucket}/out/exo_video_1_phone.mp4")
+    assert not fs.exists(f"{bucket}/out/phone_rotated.mp4")
     fs.invalidate_cache()
     crashed = json.loads(fs.cat_file(fs.find(manifest_dir)[0]))
     done_before = {r["index"]: r for r in crashed["results"]}
@@ -143,4 +143,4 @@ def test_a_crashed_run_resumes_with_only_unfinished_chunks(bucket, s3fs_clean, v
     clean = run_cli(["run", f"s3://{bucket}/in", f"s3://{bucket}/clean", "--workers", "1", "--scale", "0.5",
                      "--chunk-frames", "3", "--preset", "veryfast"], env)
     assert clean.returncode == 0
-    assert fs.cat_file(f"{bucket}/out/exo_video_1_phone.mp4") == fs.cat_file(f"{bucket}/clean/exo_video_1_phone.mp4")
+    assert fs.cat_file(f"{bucket}/out/phone_rotated.mp4") == fs.cat_file(f"{bucket}/clean/phone_rotated.mp4")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+import pytest
 
 from tests.pipeline.conftest import BIN, pipeline_env, stop
 
@@ -57,9 +58,9 @@ def test_failed_video_fails_the_run_and_a_retry_resumes_it(prefect_server, video
     url = prefect_server["url"]
     source, dest = tmp_path / "in", tmp_path / "out"
     source.mkdir()
-    shutil.copy(videos / "exo_bear_vp9_odd_161x121.webm", source / "bear.webm")
-    shutil.copy(videos / "exo_video_1_phone.mp4", source / "phone.mp4")
-    good = (videos / "exo_video_1_phone.mp4").read_bytes()
+    shutil.copy(videos / "vp9_odd_161x121.webm", source / "bear.webm")
+    shutil.copy(videos / "phone_rotated.mp4", source / "phone.mp4")
+    good = (videos / "phone_rotated.mp4").read_bytes()
     (source / "late.mp4").write_bytes(good[: len(good) // 3])  # truncated, as an upload cut short
 
     assert prefect(["work-pool", "create", "rifeflow-pool", "--type", "process", "--overwrite"], env).returncode == 0
@@ -106,3 +107,58 @@ def test_failed_video_fails_the_run_and_a_retry_resumes_it(prefect_server, video
         "bear.webm": "skipped", "phone.mp4": "skipped", "late.mp4": "done"}
     first_attempt = rows[rows["run_attempt"] == 1]
     assert first_attempt.loc[first_attempt["source_uri"].str.endswith("late.mp4"), "error_kind"].tolist() == ["permanent"]
+
+
+def test_prefect_yaml_takes_the_bucket_at_deploy_time_and_sets_the_workers_environment(prefect_server, tmp_path):
+    from manifests.config import CatalogConfig
+
+    url = prefect_server["url"]
+    env = pipeline_env(prefect_server, RIFEFLOW_SOURCE_URI="s3://studio-renders/latentsync",
+                       RIFEFLOW_DEST_URI="s3://studio-renders/interpolated")
+    assert prefect(["work-pool", "create", "rifeflow-pool", "--type", "process", "--overwrite"], env).returncode == 0
+    assert prefect(["--no-prompt", "deploy", "--all"], env).returncode == 0
+    deployment = api(url, "/deployments/name/interpolate-catalog/nightly")
+    config = deployment["parameters"]["config"]
+    assert (config["source_uri"], config["dest_uri"]) == ("s3://studio-renders/latentsync",
+                                                          "s3://studio-renders/interpolated")
+    CatalogConfig(**config)  # what the UI's Run button sends validates as it is
+    assert deployment["job_variables"]["env"]["RIFEFLOW_RUN_TIMEOUT_S"] == "72000"
+    assert deployment["concurrency_options"]["collision_strategy"] == "ENQUEUE"
+    assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 2 * * *"]
+
+    # The flow-run process imports the flow under those job variables: that is its timeout.
+    probe = subprocess.run([str(BIN / "python"), "-c", "from flows.catalog import interpolate_catalog as f; "
+                            "print(f.timeout_seconds)"], cwd=REPO, capture_output=True, text=True,
+                           env={**env, **deployment["job_variables"]["env"]}, timeout=120)
+    assert probe.stdout.split()[-1] == "72000.0", probe.stderr[-2000:]
+
+    # Deployed without the variables: the placeholder stays, and a run refuses it by name.
+    bare = {k: v for k, v in env.items() if not k.startswith("RIFEFLOW_")}
+    assert prefect(["--no-prompt", "deploy", "--all"], bare).returncode == 0
+    unfilled = api(url, "/deployments/name/interpolate-catalog/nightly")["parameters"]["config"]
+    with pytest.raises(ValueError, match=r"source_uri is a prefect.yaml placeholder .*RIFEFLOW_SOURCE_URI"):
+        CatalogConfig(**unfilled)
+
+
+def test_a_run_past_its_time_limit_ends_in_one_line_and_the_rerun_resumes(tmp_path):
+    from rifeflow.sample import make_sample_clip
+    from tests.pipeline.conftest import run_cli
+
+    source, dest = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for i in range(8):
+        make_sample_clip(str(source / f"clip{i}.mp4"), seconds=2.0, size=64, fps=25)
+    env = pipeline_env(PREFECT_HOME=str(tmp_path / "prefect"), RIFEFLOW_RUN_TIMEOUT_S="6")
+    env.pop("PREFECT_API_URL", None)
+    args = ["run", str(source), str(dest), "--workers", "1", "--videos-in-flight", "1", "--heldout-frames", "0"]
+    stopped = run_cli(args, env)
+    assert stopped.returncode == 1, stopped.stderr[-3000:]
+    assert any(line.startswith("rifeflow: error: the run stopped at its time limit")
+               for line in stopped.stderr.splitlines()), stopped.stderr[-3000:]
+    assert "Traceback" not in stopped.stderr
+    finished = sorted(p.name for p in dest.glob("*.mp4"))
+    assert len(finished) < 8
+    env.pop("RIFEFLOW_RUN_TIMEOUT_S")
+    rerun = run_cli(args, env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"8 videos: {8 - len(finished)} done, {len(finished)} skipped, 0 failed" in rerun.stdout

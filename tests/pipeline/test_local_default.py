@@ -11,7 +11,7 @@ from tests.pipeline.conftest import pipeline_env, run_cli
 def test_chunk_size_does_not_change_a_single_bit_and_models_load_once_per_worker(videos, tmp_path):
     source = tmp_path / "catalog"
     source.mkdir()
-    shutil.copy(videos / "exo_video_1_phone.mp4", source / "phone.mp4")
+    shutil.copy(videos / "phone_rotated.mp4", source / "phone.mp4")
     env = pipeline_env(PREFECT_HOME=str(tmp_path / "prefect"))
     env.pop("PREFECT_API_URL", None)
     outputs = {}
@@ -38,7 +38,7 @@ def test_automatic_retries_of_the_run_do_not_redo_finished_or_permanently_bad_vi
 
     source, dest = tmp_path / "catalog", tmp_path / "out"
     source.mkdir()
-    shutil.copy(videos / "exo_bear_vp9_odd_161x121.webm", source / "bear.webm")
+    shutil.copy(videos / "vp9_odd_161x121.webm", source / "bear.webm")
     (source / "notes.mp4").write_text("not a video\n")
     env = pipeline_env(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_FLOW_DEFAULT_RETRIES="2")
     env.pop("PREFECT_API_URL", None)

@@ -8,8 +8,8 @@ from collections import defaultdict
 from rifeflow.scratch import KEEP_COPIES
 from tests.pipeline.conftest import pipeline_env, run_cli
 
-CLIPS = {"exo_bear_vp9_odd_161x121.webm": "a/bear.webm", "exo_video_1_phone.mp4": "a/phone.mp4",
-         "exo_roadtrip_vp92_10bit_426x240.webm": "b/road.webm", "nasa_13013.mp4": "b/nasa.mp4"}
+CLIPS = {"vp9_odd_161x121.webm": "a/bear.webm", "phone_rotated.mp4": "a/phone.mp4",
+         "av1_10bit.webm": "b/road.webm", "scene_cut_streams.mp4": "b/nasa.mp4"}
 ARGS = ["--scale", "0.25", "--chunk-frames", "24", "--preset", "veryfast", "--heldout-frames", "4"]
 
 

@@ -13,7 +13,7 @@ from tests.helpers import load_rgb, to_batch, to_uint8
 
 @pytest.fixture(scope="module")
 def frame(triplets):
-    return load_rgb(triplets / "middlebury" / "RubberWhale" / "frame_00.png")[:256, :320]
+    return load_rgb(triplets / "large" / "bikes_090" / "frame_00.png")[:256, :320]
 
 
 def test_warp_with_zero_flow_is_identity(frame):
@@ -62,7 +62,7 @@ def test_pure_translation_is_reproduced(request, frame, model):
 
 def test_timestep_endpoints_and_symmetry(v425, frame, triplets):
     a = to_batch(frame)
-    b = to_batch(load_rgb(triplets / "middlebury" / "RubberWhale" / "frame_02.png")[:256, :320])
+    b = to_batch(load_rgb(triplets / "large" / "bikes_090" / "frame_02.png")[:256, :320])
     forward = v425.interpolate(a, b, timestep=0.25)
     backward = v425.interpolate(b, a, timestep=0.75)
     assert (forward - backward).abs().mean() < 2 / 255
@@ -76,8 +76,8 @@ def test_odd_sizes_are_padded_and_cropped(hdv3, frame):
 
 
 def test_batch_equals_one_by_one(hdv3, triplets):
-    frames = [load_rgb(triplets / "ucf101" / f"{i:02d}" / "frame_00.png") for i in (1, 2, 3)]
-    ends = [load_rgb(triplets / "ucf101" / f"{i:02d}" / "frame_02.png") for i in (1, 2, 3)]
+    frames = [load_rgb(triplets / "small" / f"carphone_{10 * i:03d}" / "frame_00.png") for i in (1, 2, 3)]
+    ends = [load_rgb(triplets / "small" / f"carphone_{10 * i:03d}" / "frame_02.png") for i in (1, 2, 3)]
     batched = hdv3.interpolate(to_batch(*frames), to_batch(*ends))
     single = torch.cat([hdv3.interpolate(to_batch(a), to_batch(b)) for a, b in zip(frames, ends)])
     assert (batched - single).abs().max() < 1e-4
@@ -88,8 +88,8 @@ def test_tta_averages_the_flipped_pair(triplets):
 
     tta, _ = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, True)
     plain, _ = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, False)
-    a = to_batch(load_rgb(triplets / "ucf101" / "01" / "frame_00.png"))
-    b = to_batch(load_rgb(triplets / "ucf101" / "01" / "frame_02.png"))
+    a = to_batch(load_rgb(triplets / "small" / "carphone_010" / "frame_00.png"))
+    b = to_batch(load_rgb(triplets / "small" / "carphone_010" / "frame_02.png"))
     flipped = plain.interpolate(a.flip(2, 3), b.flip(2, 3)).flip(2, 3)
     assert torch.allclose(tta.interpolate(a, b), (plain.interpolate(a, b) + flipped) / 2, atol=1e-5)
 

@@ -1,6 +1,7 @@
 """Chained and direct schedules, scene cuts and static pairs, on real frames."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -23,13 +24,18 @@ class CountingInterpolator:
 
 @pytest.fixture(scope="module")
 def pair(triplets):
-    folder = triplets / "ucf101" / "03"
+    folder = triplets / "small" / "carphone_030"
     return to_batch(load_rgb(folder / "frame_00.png")), to_batch(load_rgb(folder / "frame_02.png"))
 
 
 @pytest.fixture(scope="module")
-def other_shot(triplets):
-    return to_batch(load_rgb(triplets / "ucf101" / "07" / "frame_00.png"))
+def other_shot(triplets, pair):
+    """A frame of another video (the cyclists), brought to the pair's size: a cut."""
+    from PIL import Image
+
+    height, width = pair[0].shape[-2:]
+    image = Image.open(triplets / "large" / "bikes_090" / "frame_00.png").convert("RGB").resize((width, height))
+    return to_batch(np.array(image))
 
 
 @pytest.mark.parametrize("exp", [1, 2, 3, 4])

@@ -1,6 +1,7 @@
 """Bad inputs, colour fidelity, audio re-encoding, the CLI and the LatentSync entry point."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def _audio_only(path):
 
 
 def _truncated(videos, path):
-    data = (videos / "WDA_KatieHill_000.mp4").read_bytes()
+    data = (videos / "talking_head.mp4").read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return path
 
@@ -157,9 +158,9 @@ def test_main_interpolate_writes_into_the_directory(sample, tmp_path, caplog):
 
 
 def test_interpolate_images_gives_the_in_betweens(triplets):
-    folder = triplets / "ucf101" / "01"
+    folder = triplets / "small" / "carphone_010"
     frames = interpolate_images(folder / "frame_00.png", folder / "frame_02.png", exp=2)
-    assert len(frames) == 3 and all(f.shape == (240, 320, 3) and f.dtype == np.uint8 for f in frames)
+    assert len(frames) == 3 and all(f.shape == (144, 176, 3) and f.dtype == np.uint8 for f in frames)
     gt = load_rgb(folder / "frame_01_gt.png").astype(float)
     assert np.abs(frames[1] - gt).mean() < np.abs(frames[0] - gt).mean()
 
@@ -171,8 +172,27 @@ def test_cli_end_to_end(sample, triplets, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "25 -> 100 frames" in run.stdout and "\r" not in run.stderr  # no progress bar off a terminal
     assert probe_video(str(out)).frames_decoded == 100
-    folder = triplets / "ucf101" / "02"
+    folder = triplets / "small" / "carphone_020"
     run = subprocess.run([RIFEFLOW, "interpolate-images", str(folder / "frame_00.png"), str(folder / "frame_02.png"),
                           str(tmp_path / "imgs"), "--exp", "1"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert sorted(os.listdir(tmp_path / "imgs")) == ["frame_1.png"]
+
+
+def test_cli_conventions_version_verbosity_after_the_subcommand_and_json(sample, tmp_path):
+    from importlib.metadata import version
+
+    run = subprocess.run([RIFEFLOW, "--version"], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == f"rifeflow {version('rifeflow')}"
+    out = tmp_path / "j.mp4"
+    run = subprocess.run([RIFEFLOW, "interpolate", sample, str(out), "--scale", "0.5", "--json", "-q"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert (result["frames_in"], result["frames_out"], result["fps_out"]) == (25, 50, "50")
+    assert result["output_path"] == str(out) and run.stderr == ""
+    run = subprocess.run([RIFEFLOW, "interpolate", sample, str(tmp_path / "x.mp4"), "--exp", "9"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.startswith("rifeflow: error:") and "Traceback" not in run.stderr
+    run = subprocess.run([RIFEFLOW, "interpolate", "--no-such-option"], capture_output=True, text=True)
+    assert run.returncode == 2 and "usage: rifeflow interpolate" in run.stderr

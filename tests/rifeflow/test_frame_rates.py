@@ -49,7 +49,7 @@ def test_25_to_60_positions_are_exact():
 
 def test_bisection_reaches_dyadic_steps_exactly_and_others_within_tolerance(hdv3):
     interp = hdv3
-    a, b = (load_rgb(f"{p}") for p in _pair("RubberWhale"))
+    a, b = (load_rgb(f"{p}") for p in _pair("bikes_090"))
     img0, img1 = to_batch(a), to_batch(b)
     quarter = at_timesteps(interp, img0, img1, [Fraction(1, 4)], Fraction(1, 64))
     half = interp.interpolate(img0, img1)
@@ -59,9 +59,9 @@ def test_bisection_reaches_dyadic_steps_exactly_and_others_within_tolerance(hdv3
 
 
 def _pair(name):
-    from tests.conftest import shared_data
+    from tests.media import triplets_dir
 
-    folder = shared_data() / "triplets" / "middlebury" / name
+    folder = triplets_dir() / "large" / name
     return folder / "frame_00.png", folder / "frame_02.png"
 
 
@@ -133,7 +133,7 @@ def test_variable_rate_source_moves_in_every_output_frame(tmp_path, hdv3):
 
 
 def test_an_explicit_image_pair_is_always_interpolated(triplets):
-    folder = triplets / "ucf101" / "05"
+    folder = triplets / "small" / "carphone_050"
     a, b, truth = (load_rgb(folder / n) for n in ("frame_00.png", "frame_02.png", "frame_01_gt.png"))
     ssim = float(thumbnail_ssim(to_batch(a), to_batch(b)))
     as_cut = interpolate_images(a, b, exp=1, scene_threshold=ssim + 0.01)[0]  # a video would call this a cut
@@ -149,7 +149,7 @@ def test_off_midpoint_frames_beat_the_weighted_blend_on_real_footage(model, vide
     from rifeflow.engine import to_arrays, to_tensor
 
     interp, _ = load_interpolator(model, None, "cpu", 1.0, False, False)
-    probe = probe_video(str(videos / "retalking_face_3.mp4"))
+    probe = probe_video(str(videos / "talking_head.mp4"))
     frames = list(decode_frames(probe, 8, 30, 43))
     made_db, blend_db = [], []
     for i in range(0, len(frames) - 3, 3):

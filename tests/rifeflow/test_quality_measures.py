@@ -11,7 +11,7 @@ from tests.helpers import load_rgb
 
 @pytest.fixture
 def frames(triplets):
-    triplet = sorted(p for p in (triplets / "middlebury").iterdir() if p.is_dir())[0]
+    triplet = sorted(p for p in (triplets / "large").iterdir() if p.is_dir())[0]
     return load_rgb(triplet / "frame_00.png"), load_rgb(triplet / "frame_01_gt.png")
 
 

@@ -8,17 +8,21 @@ import pytest
 from rifeflow import interpolate_video
 from rifeflow.video_read import probe_video
 
-CLIPS = {
-    "WDA_AlexandriaOcasioCortez_000.mp4": "talking head, MPEG-4 Part 2",
-    "WDA_KatieHill_000.mp4": "talking head",
-    "retalking_face_1.mp4": "variable frame rate",
-    "retalking_face_2.mp4": "talking head 844x844",
-    "retalking_face_3.mp4": "talking head 590x590",
-    "nasa_13013.mp4": "2 video + 2 audio + subtitle streams, scene cut",
-    "exo_roadtrip_vp92_10bit_426x240.webm": "10-bit VP9",
-    "exo_hdr10_10bit_1080p.mp4": "10-bit HEVC 1080p, edit list",
-    "exo_bear_vp9_odd_161x121.webm": "odd dimensions",
-    "exo_video_1_phone.mp4": "phone clip with a 90 degree display rotation",
+# Leading audio packets FFmpeg's MP4 muxer drops as invalid ("Dropping invalid packet from start of
+# the stream"): the AVI's first AC-3 packet is 729 bytes of a 768-byte frame. The rest keep their times.
+DROPPED_AT_START = {"megamind_excerpt.avi": 1}
+
+CLIPS = {  # tests/media: registry files as they are, and clips made from their frames
+    "talking_head_mpeg4.mp4": "talking head, MPEG-4 Part 2, AAC 16 kHz",
+    "talking_head.mp4": "talking head, H.264, AAC 16 kHz",
+    "vfr.mp4": "variable frame rate (33 and 67 ms frames)",
+    "bigbuckbunny.mp4": "720p with AAC 48 kHz stereo",
+    "megamind_excerpt.avi": "AVI, MPEG-4 Part 2 with AC-3 audio whose first packet is cut short",
+    "scene_cut_streams.mp4": "2 video + 2 audio streams, scene cut",
+    "av1_10bit.webm": "10-bit AV1 in WebM",
+    "hevc_10bit_1080p.mp4": "10-bit HEVC 1080p, edit list",
+    "vp9_odd_161x121.webm": "VP9, odd dimensions",
+    "phone_rotated.mp4": "phone clip with a 90 degree display rotation",
 }
 
 
@@ -48,16 +52,18 @@ def test_clip_comes_out_at_twice_the_rate_with_its_audio(videos, tmp_path, name)
     assert len(out.audio) == len(source.audio)
     for a_in, a_out in zip(source.audio, out.audio):
         assert (a_out.codec, a_out.sample_rate, a_out.channels) == (a_in.codec, a_in.sample_rate, a_in.channels)
-        assert a_out.packets == a_in.packets
-        assert abs(a_out.duration - a_in.duration) < 1e-3
-        assert abs(a_out.start_time - a_in.start_time) < 1e-3
+        dropped = DROPPED_AT_START.get(name, 0)
+        assert a_out.packets == a_in.packets - dropped
+        lost = dropped * a_in.duration / a_in.packets
+        assert abs(a_out.duration - (a_in.duration - lost)) < 1e-3
+        assert abs(a_out.start_time - (a_in.start_time + lost)) < 1e-3
     # Audio and video still end together (the source's own offset preserved).
     for a_in, a_out in zip(source.audio, out.audio):
-        src_gap = (a_in.start_time + a_in.duration) - (source.start_time + source.duration)
+        src_gap = (a_in.start_time + a_in.duration) - (source.start_time + source.duration)  # the end is kept
         out_gap = (a_out.start_time + a_out.duration) - (out.start_time + out.duration)
         assert abs(out_gap - src_gap) <= frame
 
 
 def test_scene_cut_is_found_in_the_clip_with_a_cut(videos, tmp_path):
-    result = interpolate_video(videos / "nasa_13013.mp4", tmp_path / "out.mkv", exp=1, scale=0.25, preset="veryfast")
+    result = interpolate_video(videos / "scene_cut_streams.mp4", tmp_path / "out.mkv", exp=1, scale=0.25, preset="veryfast")
     assert result.scene_cuts >= 1

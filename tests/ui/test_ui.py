@@ -47,10 +47,10 @@ def test_video_comes_back_at_twice_the_rate_with_audio(ui_url, videos):
     from gradio_client import handle_file
 
     video, gallery, facts, download = _client(ui_url).predict(
-        handle_file(str(videos / "exo_video_1_phone.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2,
+        handle_file(str(videos / "phone_rotated.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2,
         api_name="/interpolate_video")
     path = video["video"] if isinstance(video, dict) else video
-    source, out = probe_video(str(videos / "exo_video_1_phone.mp4")), probe_video(path)
+    source, out = probe_video(str(videos / "phone_rotated.mp4")), probe_video(path)
     assert out.rate == 2 * source.rate and out.frames_decoded == 2 * source.frames
     assert [a.codec for a in out.audio] == [a.codec for a in source.audio] == ["aac"]
     assert "60000/1001" in facts and "Held-out check" in facts
@@ -62,9 +62,9 @@ def test_an_output_frame_rate_instead_of_a_factor(ui_url, videos):
 
     from gradio_client import handle_file
 
-    source = probe_video(str(videos / "exo_video_1_phone.mp4"))
+    source = probe_video(str(videos / "phone_rotated.mp4"))
     video, _, facts, _ = _client(ui_url).predict(
-        handle_file(str(videos / "exo_video_1_phone.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False,
+        handle_file(str(videos / "phone_rotated.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False,
         "60", 0.2, api_name="/interpolate_video")
     out = probe_video(video["video"] if isinstance(video, dict) else video)
     assert out.rate == 60 and out.frames == round(Fraction(source.frames) / source.rate * 60)
@@ -75,7 +75,7 @@ def test_an_output_frame_rate_instead_of_a_factor(ui_url, videos):
 def test_image_pair_gives_the_middle_frame(ui_url, triplets):
     from gradio_client import handle_file
 
-    folder = triplets / "middlebury" / "RubberWhale"
+    folder = triplets / "large" / "bikes_090"
     gallery, archive = _client(ui_url).predict(handle_file(str(folder / "frame_00.png")),
                                                handle_file(str(folder / "frame_02.png")), "2x", "rife-hdv3",
                                                api_name="/interpolate_images")
@@ -114,7 +114,7 @@ def test_page_after_a_run_in_headless_chromium(ui_url, videos):
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(ui_url) and
                 not r.url.startswith(("data:", "blob:")) else None)
         page.goto(ui_url)
-        page.locator("input[type=file]").first.set_input_files(str(videos / "exo_video_1_phone.mp4"))
+        page.locator("input[type=file]").first.set_input_files(str(videos / "phone_rotated.mp4"))
         page.wait_for_timeout(1500)
         page.get_by_role("button", name="Interpolate").first.click()
         page.get_by_text("Held-out check").wait_for(timeout=180_000)
