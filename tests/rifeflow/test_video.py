@@ -10,14 +10,14 @@ from rifeflow.video_read import probe_video
 
 # Leading audio packets FFmpeg's MP4 muxer drops as invalid ("Dropping invalid packet from start of
 # the stream"): the AVI's first AC-3 packet is 729 bytes of a 768-byte frame. The rest keep their times.
-DROPPED_AT_START = {"megamind_excerpt.avi": 1}
+DROPPED_AT_START = {"megamind.avi": 1}
 
 CLIPS = {  # tests/media: registry files as they are, and clips made from their frames
     "talking_head_mpeg4.mp4": "talking head, MPEG-4 Part 2, AAC 16 kHz",
     "talking_head.mp4": "talking head, H.264, AAC 16 kHz",
     "vfr.mp4": "variable frame rate (33 and 67 ms frames)",
     "bigbuckbunny.mp4": "720p with AAC 48 kHz stereo",
-    "megamind_excerpt.avi": "AVI, MPEG-4 Part 2 with AC-3 audio whose first packet is cut short",
+    "megamind.avi": "AVI, MPEG-4 Part 2 with AC-3 audio whose first packet is cut short",
     "scene_cut_streams.mp4": "2 video + 2 audio streams, scene cut",
     "av1_10bit.webm": "10-bit AV1 in WebM",
     "hevc_10bit_1080p.mp4": "10-bit HEVC 1080p, edit list",
