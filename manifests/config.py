@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from manifests.records import InterpolationOptions
 
 
+# The environment variables prefect.yaml reads these fields from at deploy time.
+DEPLOY_VARIABLES = {"source_uri": "RIFEFLOW_SOURCE_URI", "dest_uri": "RIFEFLOW_DEST_URI"}
+
+
 class CatalogConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # never echo a URI's credentials
 
@@ -41,10 +45,12 @@ class CatalogConfig(BaseModel):
     def _no_credentials(cls, value: str, info):
         from rifeflow.secrets import has_credentials
 
-        if "{{" in value:
-            raise ValueError(f"{info.field_name} is a prefect.yaml placeholder that was never filled in ({value}): "
-                             "set the environment variable it names when running `prefect deploy`, or give "
-                             "the value as a parameter of the run")
+        # `prefect deploy` turns a `{{ $VAR }}` whose variable is unset into "" (and warns).
+        if not value.strip() or "{{" in value:
+            variable = DEPLOY_VARIABLES[info.field_name]
+            raise ValueError(f"{info.field_name} is empty or an unfilled prefect.yaml placeholder ({value!r}): "
+                             f"set {variable} when running `prefect deploy`, or give {info.field_name} as a "
+                             "parameter of the run")
         if has_credentials(value):
             raise ValueError(f"{info.field_name} carries credentials (user:secret@): give them through the "
                              "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), an AWS profile or "

@@ -20,7 +20,7 @@ import numpy as np
 
 from tests.media.registry import cache_root, fetch
 
-RECIPE = 3  # bump when a recipe below changes: the cached clips are then made again
+RECIPE = 4  # bump when a recipe below changes: the cached clips are then made again
 AS_IS = ("carphone.mp4", "bikes.mp4", "bigbuckbunny.mp4", "vtest.avi", "megamind.avi")
 
 
@@ -97,10 +97,10 @@ def talking_head(path: Path, codec: str = "libx264") -> None:
 
 
 def phone_rotated(path: Path) -> None:
-    """A 1 s phone-style clip, 352x288 stored, shown turned 90 degrees; near-silent AAC 48 kHz."""
+    """A 1 s phone-style clip at 30000/1001, 352x288 stored, shown turned 90 degrees; near-silent AAC 48 kHz."""
     frames = [f[:, 144:496] for f in _frames("bikes.mp4", 40, 30, (640, 288))]
     with av.open(str(path), "w") as out:
-        video = _video_stream(out, "libx264", 30, frames, options={"crf": "20"})
+        video = _video_stream(out, "libx264", Fraction(30000, 1001), frames, options={"crf": "20"})
         video.set_display_rotation(90)
         audio = _audio_stream(out, "aac", 48000)
         signal = _voice(1.0, 48000) * 0.01

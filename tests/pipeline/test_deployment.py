@@ -132,11 +132,11 @@ def test_prefect_yaml_takes_the_bucket_at_deploy_time_and_sets_the_workers_envir
                            env={**env, **deployment["job_variables"]["env"]}, timeout=120)
     assert probe.stdout.split()[-1] == "72000.0", probe.stderr[-2000:]
 
-    # Deployed without the variables: the placeholder stays, and a run refuses it by name.
+    # Deployed without the variables: Prefect leaves the fields empty, and a run refuses them by name.
     bare = {k: v for k, v in env.items() if not k.startswith("RIFEFLOW_")}
     assert prefect(["--no-prompt", "deploy", "--all"], bare).returncode == 0
     unfilled = api(url, "/deployments/name/interpolate-catalog/nightly")["parameters"]["config"]
-    with pytest.raises(ValueError, match=r"source_uri is a prefect.yaml placeholder .*RIFEFLOW_SOURCE_URI"):
+    with pytest.raises(ValueError, match=r"source_uri is empty or an unfilled prefect.yaml placeholder .*set RIFEFLOW_SOURCE_URI"):
         CatalogConfig(**unfilled)
 
 

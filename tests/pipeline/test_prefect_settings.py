@@ -44,8 +44,9 @@ def test_a_profile_set_with_prefect_config_set_is_where_the_run_goes(prefect_ser
     home = tmp_path / "user-prefect"
     env = _user_env(home)
     _prefect(["profile", "create", "studio"], env)
+    # `profile use` checks the API it would switch to, so the URL goes into the profile first.
+    _prefect(["--profile", "studio", "config", "set", f"PREFECT_API_URL={prefect_server['url']}"], env)
     _prefect(["profile", "use", "studio"], env)
-    _prefect(["config", "set", f"PREFECT_API_URL={prefect_server['url']}"], env)
     assert prefect_server["url"] in (home / "profiles.toml").read_text()
     before = {r["id"] for r in _flow_runs(prefect_server["url"], "interpolate-catalog")}
 

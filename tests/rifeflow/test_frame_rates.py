@@ -133,7 +133,7 @@ def test_variable_rate_source_moves_in_every_output_frame(tmp_path, hdv3):
 
 
 def test_an_explicit_image_pair_is_always_interpolated(triplets):
-    folder = triplets / "small" / "carphone_050"
+    folder = triplets / "small" / "carphone_080"
     a, b, truth = (load_rgb(folder / n) for n in ("frame_00.png", "frame_02.png", "frame_01_gt.png"))
     ssim = float(thumbnail_ssim(to_batch(a), to_batch(b)))
     as_cut = interpolate_images(a, b, exp=1, scene_threshold=ssim + 0.01)[0]  # a video would call this a cut
@@ -150,7 +150,7 @@ def test_off_midpoint_frames_beat_the_weighted_blend_on_real_footage(model, vide
 
     interp, _ = load_interpolator(model, None, "cpu", 1.0, False, False)
     probe = probe_video(str(videos / "talking_head.mp4"))
-    frames = list(decode_frames(probe, 8, 30, 43))
+    frames = list(decode_frames(probe, 8, 70, 83))  # frames that move (earlier ones barely do)
     made_db, blend_db = [], []
     for i in range(0, len(frames) - 3, 3):
         a, b = to_tensor([frames[i]], interp.device), to_tensor([frames[i + 3]], interp.device)

@@ -75,7 +75,7 @@ def test_an_output_frame_rate_instead_of_a_factor(ui_url, videos):
 def test_image_pair_gives_the_middle_frame(ui_url, triplets):
     from gradio_client import handle_file
 
-    folder = triplets / "large" / "bikes_090"
+    folder = triplets / "large" / "bikes_160"
     gallery, archive = _client(ui_url).predict(handle_file(str(folder / "frame_00.png")),
                                                handle_file(str(folder / "frame_02.png")), "2x", "rife-hdv3",
                                                api_name="/interpolate_images")
