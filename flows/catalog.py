@@ -18,17 +18,20 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect_dask import DaskTaskRunner
 
-from manifests.config import CatalogConfig
-from manifests.planning import video_key
-from manifests.records import VideoOutcome
+from rifeflow.manifests.config import CatalogConfig
+from rifeflow.manifests.planning import video_key
+from rifeflow.manifests.records import VideoOutcome
 from rifeflow.cluster import dask_cluster, task_stream
-from rifeflow.errors import CatalogUnreadable, RifeflowError, error_kind
+from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
 from rifeflow.layout import printable
+from rifeflow.metrics_store import build_row
 from rifeflow.report import run_summary
+from rifeflow.video_metrics import provenance
 from rifeflow.weights import resolve_weights
-from flows.video import interpolate_video_flow
-from tasks.report_tasks import publish_run_report, record_metrics
-from tasks.video_tasks import discover_videos, sweep_leftovers
+from rifeflow.flows.progress import RunProgress
+from rifeflow.flows.video import interpolate_video_flow
+from rifeflow.tasks.report_tasks import metrics_row, publish_metrics, publish_run_report
+from rifeflow.tasks.video_tasks import discover_videos, sweep_leftovers
 
 
 def run_timeout_s() -> float | None:
@@ -56,42 +59,63 @@ def interpolate_catalog(config: CatalogConfig):
     except (FileNotFoundError, PermissionError, ConnectionError) as exc:
         raise CatalogUnreadable(f"nothing ran: {exc}") from None
     sweep_leftovers(config.dest_uri)
-    videos = list(listing.outputs)
     options = config.options(resolve_weights(config.model, config.weights).sha256)
-    with dask_cluster(config.scheduler, config.workers) as cluster, task_stream(cluster.address) as usage:
-        in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
-        logger.info("%d videos under %s; Dask at %s: %d workers, %d with a GPU; %d videos in flight",
-                    len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)
-        video_flow = interpolate_video_flow.with_options(task_runner=DaskTaskRunner(address=cluster.address))
-
-        def record(outcome: VideoOutcome) -> tuple[VideoOutcome, dict]:
-            try:
-                row = record_metrics(outcome, config.dest_uri, run_id, attempt, started, cluster.workers)
-            except OSError as exc:  # storage away even after retries: the video's outcome still counts
-                logger.error("metrics row of %s not written: %s", printable(outcome.source_uri), exc)
-                row = {"source_uri": outcome.source_uri, "status": outcome.status, "error": outcome.error,
-                       "retries": outcome.retries}
-            return outcome, row
-
-        def one_video(uri: str) -> tuple[VideoOutcome, dict]:
-            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, output_uri=listing.outputs[uri],
-                               run_id=run_id, return_state=True)
-            return record(_outcome(uri, state, video_key(uri, options.identity(), config.chunk_frames)))
-
-        refused = [record(_refused(uri, reason)) for uri, reason in sorted(listing.refused.items())]
-        for outcome, _ in refused:
-            logger.warning("%s", outcome.error)
-        finished = refused + run_bounded(videos, in_flight, one_video)
-        busy = usage()
-    if busy["busy_fraction"] is not None:
-        logger.info("workers busy %.1f%% of %d x %.1f s (first task to last), %d tasks",
-                    100 * busy["busy_fraction"], busy["workers"], busy["span_s"], busy["tasks"])
-    outcomes, rows = [o for o, _ in finished], [r for _, r in finished]
+    rows: list[dict] = []  # appended by the video threads as videos finish; published once, at the end
+    ended = False
+    try:
+        outcomes = _run_videos(config, listing, options, rows, run_id, attempt, started)
+        ended = True
+    finally:
+        rows.sort(key=lambda r: r["source_uri"])
+        try:
+            publish_metrics(rows, config.dest_uri, run_id, attempt, started)
+        except Exception as exc:  # noqa: BLE001  on the way out of a failed run: say so, keep its error
+            if ended:
+                raise
+            logger.error("metrics of this run not written: %s", exc)
     publish_run_report(rows, config.dest_uri)
     summary = run_summary(outcomes)
     logger.info(summary)
     if any(o.status == "failed" for o in outcomes):
         raise VideosFailed(summary, outcomes)
+    return outcomes
+
+
+def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_id: str, attempt: int,
+                started: datetime) -> list[VideoOutcome]:
+    logger = get_run_logger()
+    videos = list(listing.outputs)
+    with dask_cluster(config.scheduler, config.workers) as cluster, task_stream(cluster.address) as usage:
+        in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
+        logger.info("%d videos under %s; Dask at %s: %d workers, %d with a GPU; %d videos in flight",
+                    len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)
+        video_flow = interpolate_video_flow.with_options(task_runner=DaskTaskRunner(address=cluster.address))
+        progress = RunProgress(len(videos) + len(listing.refused))
+
+        def record(outcome: VideoOutcome) -> VideoOutcome:
+            if outcome.status != "skipped" or config.record_skipped:
+                try:
+                    row = metrics_row(outcome, config.dest_uri, run_id, attempt, started, cluster.workers)
+                except OSError as exc:  # manifest unreadable even after retries: the outcome still counts
+                    logger.error("figures of %s not read: %s", printable(outcome.source_uri), exc)
+                    row = build_row(outcome, None, run_id, attempt, started, cluster.workers, provenance())
+                rows.append(row)
+            progress.advance()
+            return outcome
+
+        def one_video(uri: str) -> VideoOutcome:
+            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, output_uri=listing.outputs[uri],
+                               run_id=run_id, return_state=True)
+            return record(_outcome(uri, state, video_key(uri, options.identity(), config.chunk_frames)))
+
+        refused = [record(_refused(uri, reason)) for uri, reason in sorted(listing.refused.items())]
+        for outcome in refused:
+            logger.warning("%s", outcome.error)
+        outcomes = refused + run_bounded(videos, in_flight, one_video)
+        busy = usage()
+    if busy["busy_fraction"] is not None:
+        logger.info("workers busy %.1f%% of %d x %.1f s (first task to last), %d tasks",
+                    100 * busy["busy_fraction"], busy["workers"], busy["span_s"], busy["tasks"])
     return outcomes
 
 
@@ -130,7 +154,8 @@ def _collect(running: dict[Future, int], results: dict[int, object], return_when
 
 
 def _refused(uri: str, reason: str) -> VideoOutcome:
-    return VideoOutcome(source_uri=uri, status="failed", error=f"{printable(uri)}: {reason}", error_kind="permanent")
+    return VideoOutcome(source_uri=uri, status="failed", error=f"{printable(uri)}: {reason}", error_kind="permanent",
+                        error_category="refused_key")
 
 
 def _outcome(uri: str, state, key: str) -> VideoOutcome:
@@ -138,5 +163,6 @@ def _outcome(uri: str, state, key: str) -> VideoOutcome:
         return state.result()
     error = state.result(raise_on_failure=False)
     message = str(error) if isinstance(error, BaseException) else state.message
-    return VideoOutcome(source_uri=uri, status="failed", error=message, video_key=key,
-                        error_kind=error_kind(error if isinstance(error, BaseException) else None))
+    error = error if isinstance(error, BaseException) else None
+    return VideoOutcome(source_uri=uri, status="failed", error=message, video_key=key, error_kind=error_kind(error),
+                        error_category=error_category(error))

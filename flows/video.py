@@ -12,16 +12,16 @@ import dask
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.waiting import as_finished
-from manifests.config import CatalogConfig
-from manifests.records import ChunkResult, InterpolationOptions, VideoManifest, VideoOutcome
+from rifeflow.flows.waiting import as_finished
+from rifeflow.manifests.config import CatalogConfig
+from rifeflow.manifests.records import ChunkResult, InterpolationOptions, VideoManifest, VideoOutcome
 from rifeflow import layout, leases
 from rifeflow.errors import VideoError, error_kind
 from rifeflow.manifest_store import clean_staging, save_manifest, start_video
 from rifeflow.storage import counting_retries
 from rifeflow.timeline import timestep_method
 from rifeflow.video_metrics import video_metrics
-from tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
+from rifeflow.tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
 
 
 @flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False, retries=0)

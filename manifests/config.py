@@ -5,7 +5,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from manifests.records import InterpolationOptions
+from rifeflow.manifests.records import InterpolationOptions
 
 
 # The environment variables prefect.yaml reads these fields from at deploy time.
@@ -34,6 +34,8 @@ class CatalogConfig(BaseModel):
     crf: int = Field(16, ge=0, le=51)
     preset: str = "medium"
     heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for quality metrics")
+    record_skipped: bool = Field(True, description="metrics rows also for videos finished by an earlier run "
+                                                   "(carrying that run's figures)")
     chunk_timeout_s: float = Field(3600.0, gt=0, description="if no chunk of a video finishes for this long, its "
                                                               "running chunks are cancelled and the video fails "
                                                               "(finished chunks are kept for the next run)")
@@ -74,7 +76,7 @@ class CatalogConfig(BaseModel):
         """Stored exactly: `59.94` becomes `60000/1001`, `2.5x` becomes `5/2x`."""
         if value is None:
             return None
-        from manifests.rates import parse_rate
+        from rifeflow.manifests.rates import parse_rate
 
         kind, rate = parse_rate(value)
         return f"{rate}x" if kind == "factor" else str(rate)

@@ -77,7 +77,7 @@ class InterpolationOptions(Record):
         return data
 
     def output_rate(self, source_rate: Fraction) -> Fraction:
-        from manifests.rates import output_rate
+        from rifeflow.manifests.rates import output_rate
 
         return output_rate(source_rate, None if self.fps else self.exp, self.fps)
 
@@ -233,6 +233,7 @@ class VideoOutcome(Record):
     status: Literal["done", "skipped", "failed"]
     error: Optional[str] = None
     error_kind: Optional[ErrorKind] = None
+    error_category: Optional[str] = None  # rifeflow.errors.ERROR_CATEGORIES
     video_key: Optional[str] = None
     seconds: float = 0.0
     retries: int = 0

@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from rife_kernels import SCENE_CUT_SSIM, inbetweens, model_spec
-from manifests.rates import output_rate
+from rifeflow.manifests.rates import output_rate
 from rifeflow.engine import (PairStats, check_options, counting_repeats, interpolate_stream, interpolate_timeline,
                              load_interpolator, to_arrays, to_tensor)
 from rifeflow.timeline import timeline_plan

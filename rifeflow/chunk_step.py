@@ -9,10 +9,10 @@ import tempfile
 import time
 from fractions import Fraction
 
-from manifests.records import ChunkResult, ChunkSpec, InterpolationOptions
+from rifeflow.manifests.records import ChunkResult, ChunkSpec, InterpolationOptions
 from rifeflow import layout, scratch, storage
 from rifeflow.chunk_io import read_chunk, write_chunk
-from manifests.rates import bisection_tolerance
+from rifeflow.manifests.rates import bisection_tolerance
 from rifeflow.engine import MODEL_LOADS, PairStats, interpolate_stream, interpolate_timeline, load_interpolator
 from rifeflow.threads import prefetch
 

@@ -30,7 +30,7 @@ def _model_args(p: argparse.ArgumentParser, rate: bool = False, scene_threshold:
     p.add_argument("--scene-threshold", type=float, default=scene_threshold,
                    help="thumbnail SSIM below which two frames are a scene cut and are not blended; 0 turns "
                         f"detection off (default {scene_threshold:g})")
-    p.add_argument("--scale", type=float, default=1.0, help=f"flow scale, one of {', '.join(map(str, SCALES))}; 0.5 for 4K")
+    p.add_argument("--scale", type=float, default=1.0, choices=SCALES, help="flow scale; 0.5 for 4K")
     p.add_argument("--fp16", action="store_true", help="half precision (GPU only; ignored on CPU)")
     p.add_argument("--tta", action="store_true", help="test-time augmentation: average with the flipped pair")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODEL_NAMES), help="IFNet weights to use")
@@ -107,8 +107,20 @@ def _verbosity(parser: argparse.ArgumentParser, default=False) -> None:
                        help="only errors: no progress bar, no Prefect run logs")
 
 
+class DefaultsShown(argparse.HelpFormatter):
+    """Help that ends with the option's default, unless the text already says it or there is none."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        silent = (None, False, argparse.SUPPRESS)
+        if "default" in text or action.default in silent or not action.option_strings:
+            return text
+        return f"{text} (default %(default)s)" if text else "default %(default)s"
+
+
 class _Subcommands(argparse._SubParsersAction):
     def add_parser(self, name, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsShown)
         parser = super().add_parser(name, **kwargs)
         _verbosity(parser, default=argparse.SUPPRESS)  # a subcommand's own default must not undo `rifeflow -v`
         return parser
@@ -141,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_interpolate)
 
     p = sub.add_parser("interpolate-images", help="the 2^exp - 1 frames between two images, as PNGs")
-    p.add_argument("img0")
-    p.add_argument("img1")
-    p.add_argument("outdir")
+    p.add_argument("img0", help="first image (PNG, JPEG, ...)")
+    p.add_argument("img1", help="second image, same size")
+    p.add_argument("outdir", help="folder for the in-between frames (frame_01.png, ...)")
     _model_args(p, scene_threshold=0.0)
     p.set_defaults(func=_cmd_images)
 
@@ -152,9 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_fetch_weights)
 
     p = sub.add_parser("sample", help="write a synthetic sample clip (moving shapes and a tone)")
-    p.add_argument("output")
-    p.add_argument("--seconds", type=float, default=2.0)
-    p.add_argument("--size", type=int, default=256)
+    p.add_argument("output", help="clip to write (.mp4)")
+    p.add_argument("--seconds", type=float, default=2.0, help="length")
+    p.add_argument("--size", type=int, default=256, help="width and height in pixels")
     p.set_defaults(func=_cmd_sample)
 
     _commands_for_pipeline(sub)

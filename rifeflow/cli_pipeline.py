@@ -27,10 +27,9 @@ def _cmd_run(args) -> int:
 
     quiet_prefect_env()
     args.source_uri, args.dest_uri = _credentials_to_environment(args.source_uri, args.dest_uri)
-    from manifests.config import CatalogConfig
+    from rifeflow.manifests.config import CatalogConfig
 
-    fields = ("exp", "fps", "scene_threshold", "model", "weights", "scale", "tta", "mode", "fp16", "chunk_frames", "workers", "scheduler",
-              "crf", "preset", "heldout_frames", "chunk_timeout_s", "videos_in_flight")
+    fields = [name for name in CatalogConfig.model_fields if name not in ("source_uri", "dest_uri")]
     config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
                            **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
     # Prefect's server boots while the Dask cluster starts and the flows are imported; it stops
@@ -38,7 +37,7 @@ def _cmd_run(args) -> int:
     server = early_server()
     try:
         with dask_cluster(config.scheduler, config.workers) as cluster:
-            from flows.catalog import interpolate_catalog
+            from rifeflow.flows.catalog import interpolate_catalog
             from rifeflow.secrets import install_log_redaction
 
             install_log_redaction()
@@ -72,40 +71,53 @@ def _cmd_run(args) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES, SCALES
     from rifeflow.cli import json_flag
 
     p = sub.add_parser("run", help="interpolate every video under SOURCE_URI into DEST_URI (the catalog flow)")
     p.add_argument("source_uri", help="folder or s3://bucket/prefix holding videos (searched recursively)")
     p.add_argument("dest_uri", help="folder or s3://bucket/prefix for outputs, manifests and metrics")
+    # Unset options stay None so CatalogConfig's defaults apply; the help states those defaults
+    # (tests/rifeflow/test_cli_options.py holds the two together).
     rate = p.add_mutually_exclusive_group()
-    rate.add_argument("--exp", type=int, help="interpolation factor 2^exp (default 1)")
-    rate.add_argument("--fps", help="output frame rate instead: 60, 60000/1001, 59.94, or a factor such as 2.5x")
+    rate.add_argument("--exp", type=int, help="interpolation factor 2^exp, exp from 1 to 4 (default 1)")
+    rate.add_argument("--fps", help="output frame rate instead: 60, 60000/1001, 59.94, or a factor such as 2.5x "
+                                    "(default: none, --exp decides)")
     p.add_argument("--scene-threshold", dest="scene_threshold", type=float,
                    help="thumbnail SSIM under which neighbours are a scene cut and are not blended; 0: off "
                         "(default 0.2)")
-    p.add_argument("--model", help="rife-hdv3 (default) or rife-4.25")
-    p.add_argument("--weights", help="own weights: local path or fsspec URL")
-    p.add_argument("--scale", type=float, help="flow scale (default 1.0)")
-    p.add_argument("--tta", action="store_true", default=None)
-    p.add_argument("--fp16", action="store_true", default=None)
-    p.add_argument("--mode", choices=("chain", "direct"))
-    p.add_argument("--chunk-frames", dest="chunk_frames", type=int, help="frames per chunk (default 48)")
-    p.add_argument("--workers", type=int, help="local Dask workers (default 2)")
-    p.add_argument("--scheduler", help="existing Dask scheduler address, tcp://host:8786")
-    p.add_argument("--crf", type=int)
-    p.add_argument("--preset")
-    p.add_argument("--heldout-frames", dest="heldout_frames", type=int, help="held-out triplets per video (default 16)")
+    p.add_argument("--model", choices=sorted(MODEL_NAMES), help=f"IFNet weights to use (default {DEFAULT_MODEL})")
+    p.add_argument("--weights", help="own weights: local path or fsspec URL (default: the model's released "
+                                     "weights, fetched and verified once)")
+    p.add_argument("--scale", type=float, choices=SCALES, help="flow scale; 0.5 for 4K (default 1.0)")
+    p.add_argument("--tta", action="store_true", default=None,
+                   help="test-time augmentation: average with the flipped pair (default: off)")
+    p.add_argument("--fp16", action="store_true", default=None, help="half precision on GPU workers (default: off)")
+    p.add_argument("--mode", choices=("chain", "direct"),
+                   help="chain: repeated 2x passes; direct: all timesteps at once (default chain)")
+    p.add_argument("--chunk-frames", dest="chunk_frames", type=int,
+                   help="frames per chunk, plus one overlap frame (default 48)")
+    p.add_argument("--workers", type=int, help="local Dask workers when no --scheduler is given (default 2)")
+    p.add_argument("--scheduler", help="existing Dask scheduler address, tcp://host:8786 (default: a local cluster)")
+    p.add_argument("--crf", type=int, help="x264 quality, lower is better (default 16)")
+    p.add_argument("--preset", help="x264 preset (default medium)")
+    p.add_argument("--heldout-frames", dest="heldout_frames", type=int,
+                   help="held-out triplets per video for the quality metrics; 0: none (default 16)")
+    p.add_argument("--record-skipped", dest="record_skipped", action=argparse.BooleanOptionalAction, default=None,
+                   help="metrics rows also for videos an earlier run finished (default: on)")
     p.add_argument("--chunk-timeout", dest="chunk_timeout_s", type=float,
-                   help="seconds without any finished chunk before a video's chunks are cancelled and it fails")
+                   help="seconds without any finished chunk before a video's chunks are cancelled and it fails "
+                        "(default 3600)")
     p.add_argument("--videos-in-flight", dest="videos_in_flight", type=int,
-                   help="videos worked on at once (default: twice the workers, or the GPU workers)")
+                   help="videos worked on at once (default: twice the GPU workers, or twice the workers)")
     json_flag(p)
     p.set_defaults(func=_cmd_run)
     add_report_command(sub)
     p = sub.add_parser("ui", help="a web page for one video or one image pair (needs rifeflow[ui])")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=200.0)
+    p.add_argument("--port", type=int, default=7860, help="port to listen on")
+    p.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=200.0,
+                   help="largest upload accepted, in MB")
     p.set_defaults(func=_cmd_ui)
 
 
@@ -127,7 +139,7 @@ def add_report_command(sub: argparse._SubParsersAction) -> None:
     from rifeflow.cli import json_flag
 
     p = sub.add_parser("report", help="summarise the quality metrics under DEST_URI/metrics/")
-    p.add_argument("dest_uri")
+    p.add_argument("dest_uri", help="the DEST_URI of `rifeflow run`")
     p.add_argument("--plot", help="also draw the PSNR distribution and throughput to this PNG")
     json_flag(p)
     p.set_defaults(func=_cmd_report)

@@ -116,6 +116,14 @@ QUIET_WORKERS = {
     "distributed.worker.memory.monitor-interval": "1s",
 }
 
+# Dask keeps its last `low-level-log-length` messages per comm, transitions and events for
+# debugging (default 1000 each). In the flow process, which hosts the local scheduler, those
+# messages hold the unpickled task specs with their Prefect parameters (a whole manifest for a
+# stitch): a catalog run grew by about 0.4 MiB per video until the logs were full. 50 keeps a
+# recent history for debugging at a bounded cost. An external scheduler keeps its own setting
+# (README: set it there too).
+BOUNDED_LOGS = {"distributed.admin.low-level-log-length": 50}
+
 
 @contextlib.contextmanager
 def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True) -> Iterator[ClusterInfo]:
@@ -123,10 +131,12 @@ def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True) -> Ite
 
     quiet=False keeps Dask's own monitor settings (the bench's comparison).
     """
-    if scheduler:
-        yield describe_cluster(scheduler)
-        return
     import dask
+
+    if scheduler:  # this process is then only the client, whose outgoing log holds the same specs
+        with dask.config.set(BOUNDED_LOGS):
+            yield describe_cluster(scheduler)
+        return
     from distributed import LocalCluster
 
     from rifeflow.engine import threads_per_worker
@@ -134,7 +144,8 @@ def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True) -> Ite
     logging.getLogger("distributed").setLevel(logging.WARNING)
     environ = worker_environ(threads_per_worker(workers))
     with parent_environ_kept(environ) as restore, \
-            dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **(QUIET_WORKERS if quiet else {})}), \
+            dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **BOUNDED_LOGS,
+                             **(QUIET_WORKERS if quiet else {})}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                          silence_logs=logging.WARNING) as cluster:
         restore()

@@ -46,6 +46,23 @@ class WeightsError(RuntimeError):
     """Weights missing, unreadable, or not the file they claim to be."""
 
 
+# Stable names for what failed, so failures group without parsing messages (metrics `error_category`).
+ERROR_CATEGORIES = ("bad_video", "bad_option", "refused_key", "missing_object", "access_denied", "storage",
+                    "weights", "timeout", "worker_lost", "internal")
+
+
+def error_category(error: BaseException | None) -> str:
+    """The category of an error a video failed with (a refused key is categorised where it is refused)."""
+    for kind, category in ((VideoError, "bad_video"), (OptionError, "bad_option"), (WeightsError, "weights"),
+                           (FileNotFoundError, "missing_object"), (PermissionError, "access_denied"),
+                           (TimeoutError, "timeout"), (OSError, "storage")):
+        if isinstance(error, kind):
+            return category
+    if type(error).__name__ == "KilledWorker":  # distributed's, named here so the core needs no Dask import
+        return "worker_lost"
+    return "internal"
+
+
 def error_kind(error: BaseException | None) -> str:
     """permanent: the source or an option is bad, and running again unchanged cannot help; else transient."""
     return "permanent" if isinstance(error, (VideoError, OptionError)) else "transient"

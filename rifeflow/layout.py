@@ -109,7 +109,7 @@ def chunk_result_uri(chunk_output_uri: str) -> str:
 
 def staging_dir(dest_uri: str, output_uri: str) -> str:
     """Where an output is uploaded before it is moved into place; only the output's lease holder writes here."""
-    from manifests.planning import content_key
+    from rifeflow.manifests.planning import content_key
 
     return storage.join(dest_uri, WORK_DIR, "staging", content_key("staging", output_uri))
 

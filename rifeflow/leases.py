@@ -19,7 +19,7 @@ from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from manifests.planning import content_key
+from rifeflow.manifests.planning import content_key
 from rifeflow import layout, storage
 from rifeflow.scratch import alive
 

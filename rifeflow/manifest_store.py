@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from manifests.planning import video_key
-from manifests.records import InterpolationOptions, VideoManifest
+from rifeflow.manifests.planning import video_key
+from rifeflow.manifests.records import InterpolationOptions, VideoManifest
 from rifeflow import layout, storage
 
 log = logging.getLogger(__name__)

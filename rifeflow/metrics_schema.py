@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+from rifeflow.errors import ERROR_CATEGORIES
+
+SCHEMA_VERSION = 4
 
 _CONTAINER = [
     ("codec", pa.string(), "", "video codec"),
@@ -11,9 +13,14 @@ _CONTAINER = [
     ("height", pa.int32(), "px", "frame height"),
     ("bit_depth", pa.int32(), "bits", "bits per sample of the video stream"),
     ("pix_fmt", pa.string(), "", "pixel format"),
-    ("colorspace", pa.int32(), "", "colour matrix (FFmpeg AVColorSpace: 1 BT.709, 2 unspecified, 9 BT.2020)"),
-    ("fps", pa.string(), "1/s", "frame rate as an exact rational, e.g. 30000/1001"),
-    ("fps_float", pa.float64(), "1/s", "frame rate as a float"),
+    ("color_matrix", pa.string(), "", "colour matrix, FFmpeg's name: bt709, smpte170m, bt470bg, bt2020nc, "
+                                      "unknown (untagged), ..."),
+    ("color_primaries", pa.string(), "", "colour primaries, FFmpeg's name: bt709, bt2020, unknown, ..."),
+    ("color_transfer", pa.string(), "", "transfer characteristic, FFmpeg's name: bt709, smpte2084 (PQ), "
+                                        "arib-std-b67 (HLG), unknown, ..."),
+    ("color_range", pa.string(), "", "tv (limited), pc (full) or unknown"),
+    ("frame_rate", pa.float64(), "frames/s", "frame rate of the video (nominal for a variable-rate source)"),
+    ("frame_rate_exact", pa.string(), "frames/s", "the same as an exact rational, e.g. 30000/1001"),
     ("frames", pa.int64(), "frames", "frames on the constant-rate timeline"),
     ("duration_s", pa.float64(), "s", "video duration"),
     ("vfr", pa.bool_(), "", "variable frame rate detected"),
@@ -35,6 +42,7 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("status", pa.string(), "", "done, skipped (finished in an earlier run) or failed"),
     ("error", pa.string(), "", "why the video failed"),
     ("error_kind", pa.string(), "", "permanent (the source or an option is bad: not tried again until the source changes) or transient"),
+    ("error_category", pa.string(), "", "what failed, a stable name to group by: " + ", ".join(ERROR_CATEGORIES)),
     ("retries", pa.int32(), "", "transient faults retried for this video in this run (storage calls after backoff, task attempts)"),
     ("done_by_run_id", pa.string(), "", "the catalog run that published the output (for skipped rows: the earlier or overlapping run that did)"),
     ("model", pa.string(), "", "IFNet weights name"),
@@ -71,12 +79,14 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("stitch_s", pa.float64(), "s", "time to encode, mux audio, gather the output's facts and publish"),
     ("metrics_s", pa.float64(), "s", "time of the held-out check (on a worker, beside the chunks)"),
     ("total_s", pa.float64(), "s", "prepare_s + interpolate_s + stitch_s"),
-    ("output_fps", pa.float64(), "frames/s", "output frames per second of total_s"),
+    ("throughput_frames_per_s", pa.float64(), "frames/s", "processing speed: output frames made per second of "
+                                                          "total_s (not the video's rate: see out_frame_rate)"),
     ("workers", pa.int32(), "", "Dask workers in the cluster"),
     ("device", pa.string(), "", "torch device the chunks ran on"),
 ]
 
-SCHEMA = pa.schema([(name, dtype) for name, dtype, _, _ in COLUMNS],
+SCHEMA = pa.schema([pa.field(name, dtype, metadata={"unit": unit, "description": meaning})
+                    for name, dtype, unit, meaning in COLUMNS],
                    metadata={"rifeflow.schema_version": str(SCHEMA_VERSION)})
 
 

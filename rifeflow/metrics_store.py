@@ -1,4 +1,9 @@
-"""The metrics dataset under DEST_URI/metrics/: one Parquet file per video per run, hive-partitioned by date."""
+"""The metrics dataset under DEST_URI/metrics/: one Parquet file per run attempt, hive-partitioned by date.
+
+The rows are kept by the flow and written once, when the run ends (also when it fails or times
+out). A run killed outright writes none: its finished videos' figures stay in their manifests, and
+the next run's rows for them (skipped) carry those figures.
+"""
 from __future__ import annotations
 
 import os
@@ -10,8 +15,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from manifests.planning import content_key
-from manifests.records import VideoManifest, VideoOutcome
+from rifeflow.manifests.records import VideoManifest, VideoOutcome
 from rifeflow import layout, storage
 from rifeflow.metrics_schema import SCHEMA, SCHEMA_VERSION
 
@@ -19,7 +23,7 @@ STAGES = ("prepare", "interpolate", "stitch", "metrics")
 WALL_STAGES = ("prepare", "interpolate", "stitch")  # the held-out check runs inside `interpolate`
 
 
-_RUN_COLUMNS = {"retries", "done_by_run_id", "status", "error", "error_kind"}  # this run's, never a stored figure's
+_RUN_COLUMNS = {"retries", "done_by_run_id", "status", "error", "error_kind", "error_category"}  # this run's, never a stored figure's
 
 
 def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str, attempt: int,
@@ -28,7 +32,8 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
     row.update(schema_version=SCHEMA_VERSION, run_id=run_id, run_attempt=attempt, run_started_at=run_started_at,
                workers=workers,
                source_uri=outcome.source_uri, output_uri=outcome.output_uri, status=outcome.status,
-               error=outcome.error, error_kind=outcome.error_kind, video_key=outcome.video_key,
+               error=outcome.error, error_kind=outcome.error_kind, error_category=outcome.error_category,
+               video_key=outcome.video_key,
                retries=outcome.retries if outcome.status == "done" else 0,
                done_by_run_id=run_id if outcome.status == "done" else None, **provenance)
     if manifest is not None:
@@ -47,18 +52,18 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
             row.update({f"{s}_s": timings.get(s) for s in STAGES})
             row["total_s"] = sum(timings.get(s, 0.0) for s in WALL_STAGES)
             if row["total_s"] and row.get("out_frames"):
-                row["output_fps"] = row["out_frames"] / row["total_s"]
+                row["throughput_frames_per_s"] = row["out_frames"] / row["total_s"]
         else:
-            row.update({f"{s}_s": None for s in STAGES}, total_s=None, output_fps=None)
+            row.update({f"{s}_s": None for s in STAGES}, total_s=None, throughput_frames_per_s=None)
     return row
 
 
-def write_row(dest_uri: str, row: dict) -> str:
-    """Publish one row as its own Parquet file (atomic); returns its URI."""
-    started = row["run_started_at"]
-    name = f"{row['run_id']}-{row['run_attempt']}-{row['video_key'] or content_key(row['source_uri'])}"
-    uri = layout.metrics_file_uri(dest_uri, started.date(), name)
-    table = pa.Table.from_pylist([row], schema=SCHEMA)
+def write_run(dest_uri: str, rows: list[dict], run_id: str, attempt: int, run_started_at: datetime) -> str | None:
+    """Publish a run attempt's rows as one Parquet file (atomic); returns its URI (None: no rows)."""
+    if not rows:
+        return None
+    uri = layout.metrics_file_uri(dest_uri, run_started_at.date(), f"{run_id}-{attempt}")
+    table = pa.Table.from_pylist([{name: row.get(name) for name in SCHEMA.names} for row in rows], schema=SCHEMA)
     with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         path = os.path.join(tmp, "part.parquet")
         pq.write_table(table, path)

@@ -12,8 +12,8 @@ import os
 import tempfile
 import time
 
-from manifests.planning import content_key, plan_chunk_ranges
-from manifests.records import ChunkSpec, InterpolationOptions, PreparedVideo, SourceStat, VideoProbe
+from rifeflow.manifests.planning import content_key, plan_chunk_ranges
+from rifeflow.manifests.records import ChunkSpec, InterpolationOptions, PreparedVideo, SourceStat, VideoProbe
 from rifeflow import layout, scratch, storage
 from rifeflow.chunk_io import ChunkWriter
 from rifeflow.errors import VideoError

@@ -20,7 +20,7 @@ def artifact_table(rows: list[dict]) -> list[dict]:
     """One line per video for the Prefect UI."""
     return [{
         "video": _name(r["source_uri"]), "status": r["status"],
-        "fps in -> out": f"{r.get('in_fps') or '?'} -> {r.get('out_fps') or '?'}",
+        "fps in -> out": f"{r.get('in_frame_rate_exact') or '?'} -> {r.get('out_frame_rate_exact') or '?'}",
         "held-out PSNR dB": _num(r.get("heldout_psnr_db"), ".2f"),
         "gain over average dB": _num(r.get("heldout_gain_db"), "+.2f"),
         "seconds": _num(r.get("total_s"), ".1f"),
@@ -78,6 +78,8 @@ def summary_dict(df: pd.DataFrame) -> dict:
     return {
         "videos": len(latest), "runs": int(df["run_id"].nunique()), "rows": len(df),
         "latest_status": {str(k): int(v) for k, v in latest["status"].value_counts().items()},
+        "failures_by_category": {str(k): int(v) for k, v in
+                                 failed["error_category"].fillna("unknown").value_counts().items()},
         "failures_by_reason": {str(k): int(v) for k, v in failed["error"].map(failure_reason).value_counts().items()},
         "heldout_psnr_db": heldout,
         "worst_by_heldout_psnr": [
@@ -96,7 +98,8 @@ def summary_text(df: pd.DataFrame) -> str:
     lines = [f"{s['videos']} videos in {s['runs']} runs ({s['rows']} rows); latest status: "
              + ", ".join(f"{k} {v}" for k, v in s["latest_status"].items())]
     if s["failures_by_reason"]:
-        lines += ["", "Failures by reason:"]
+        lines += ["", "Failures by category: " + ", ".join(f"{k} {v}" for k, v in s["failures_by_category"].items()),
+                  "Failures by reason:"]
         lines += [f"  {count:3d}  {reason}" for reason, count in s["failures_by_reason"].items()]
     if (q := s["heldout_psnr_db"]) is not None:
         lines += ["", f"Held-out PSNR (dB) over {q['videos']} videos: min {q['min']}, p10 {q['p10']}, median "
@@ -120,7 +123,7 @@ def plot(df: pd.DataFrame, path: str) -> str:
 
     latest = df.sort_values("run_started_at").groupby("source_uri").tail(1)
     measured = latest.dropna(subset=["heldout_psnr_db"])
-    done = df[(df["status"] == "done") & df["output_fps"].notna()].sort_values("output_fps")
+    done = df[(df["status"] == "done") & df["throughput_frames_per_s"].notna()].sort_values("throughput_frames_per_s")
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), constrained_layout=True)
     if len(measured):
         values = pd.concat([measured["heldout_psnr_db"], measured["baseline_psnr_db"]])
@@ -135,7 +138,7 @@ def plot(df: pd.DataFrame, path: str) -> str:
              ylabel="videos")
     if len(done):
         labels = [_name(u) for u in done["source_uri"]]
-        right.barh(range(len(done)), done["output_fps"], color="#2ca02c")
+        right.barh(range(len(done)), done["throughput_frames_per_s"], color="#2ca02c")
         right.set_yticks(range(len(done)), labels, fontsize=8)
     right.set(title="Throughput per processed video", xlabel="output frames per second (all stages)")
     fig.suptitle("rifeflow quality report")

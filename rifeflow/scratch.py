@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from manifests.planning import content_key
-from manifests.records import SourceStat
+from rifeflow.manifests.planning import content_key
+from rifeflow.manifests.records import SourceStat
 from rifeflow import storage
 from rifeflow.errors import RifeflowError
 

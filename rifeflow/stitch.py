@@ -7,7 +7,7 @@ import os
 import tempfile
 import time
 
-from manifests.records import StitchResult, VideoManifest
+from rifeflow.manifests.records import StitchResult, VideoManifest
 from rifeflow import layout, scratch, storage
 from rifeflow.chunk_io import read_chunk
 from rifeflow.prepare import chunk_bit_depth

@@ -313,7 +313,7 @@ def abort_stale_uploads(uri: str, older_than_s: float) -> int:
 
 def stat(uri: str):
     """(size, version) of an object: version is the ETag on S3, the mtime on a filesystem."""
-    from manifests.records import SourceStat
+    from rifeflow.manifests.records import SourceStat
 
     fs, path = filesystem(uri)
     info = _call(uri, lambda: fs.info(path))

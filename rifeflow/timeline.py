@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from manifests.rates import (bisection_tolerance, constant_times, measured_times, output_frame_count,
+from rifeflow.manifests.rates import (bisection_tolerance, constant_times, measured_times, output_frame_count,
                              output_positions)
-from manifests.records import VideoProbe
+from rifeflow.manifests.records import VideoProbe
 
 
 @dataclass(frozen=True)

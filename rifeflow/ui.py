@@ -81,7 +81,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
     import torch
 
     from rife_kernels import MODELS, SCALES
-    from manifests.records import InterpolationOptions
+    from rifeflow.manifests.records import InterpolationOptions
     from rifeflow.api import interpolate_images, interpolate_video
     from rifeflow.errors import RifeflowError
 

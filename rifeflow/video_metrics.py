@@ -11,8 +11,8 @@ from typing import Iterable
 import av
 import numpy as np
 
-from manifests.records import HeldoutResult, InterpolationOptions, VideoManifest, VideoProbe
-from rifeflow import __version__, storage
+from rifeflow.manifests.records import HeldoutResult, InterpolationOptions, VideoManifest, VideoProbe
+from rifeflow import __version__, color_names, storage
 from rifeflow.quality import heldout_indices, neighbour_average, psnr, ssim
 
 
@@ -77,8 +77,11 @@ def container_facts(probe: VideoProbe, prefix: str, size_bytes: int) -> dict:
     video_end = probe.start_time + probe.duration
     facts = {
         "codec": probe.codec, "width": probe.width, "height": probe.height, "bit_depth": probe.bit_depth,
-        "pix_fmt": probe.pix_fmt, "colorspace": probe.colorspace, "fps": probe.fps,
-        "fps_float": float(probe.rate), "frames": probe.frames, "duration_s": probe.duration, "vfr": probe.vfr,
+        "pix_fmt": probe.pix_fmt, "color_matrix": color_names.name(color_names.MATRIX, probe.colorspace),
+        "color_primaries": color_names.name(color_names.PRIMARIES, probe.color_primaries),
+        "color_transfer": color_names.name(color_names.TRANSFER, probe.color_trc),
+        "color_range": color_names.name(color_names.RANGE, probe.color_range),
+        "frame_rate": float(probe.rate), "frame_rate_exact": probe.fps, "frames": probe.frames, "duration_s": probe.duration, "vfr": probe.vfr,
         "audio_streams": len(probe.audio), "audio_codecs": ",".join(a.codec for a in probe.audio),
         "av_diff_ms": None if audio_end is None else (audio_end - video_end) * 1000.0,
         "size_bytes": size_bytes,

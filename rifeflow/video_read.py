@@ -8,8 +8,8 @@ from typing import Iterator
 import av
 import numpy as np
 
-from manifests.planning import constant_rate_slots
-from manifests.records import AudioStreamInfo, VideoProbe
+from rifeflow.manifests.planning import constant_rate_slots
+from rifeflow.manifests.records import AudioStreamInfo, VideoProbe
 from rifeflow.errors import VideoError
 
 

@@ -11,7 +11,7 @@ import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
-from manifests.records import VideoProbe
+from rifeflow.manifests.records import VideoProbe
 from rifeflow.errors import OptionError, VideoError
 from rifeflow.threads import BackgroundSink
 from rifeflow.video_read import rgb_format

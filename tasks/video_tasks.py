@@ -12,7 +12,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
-from manifests.records import (CatalogListing, ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions,
+from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions,
                                PreparedVideo, SourceStat, StitchResult, VideoManifest)
 from rifeflow.errors import retryable
 

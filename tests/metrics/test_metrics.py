@@ -7,11 +7,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
-from manifests.records import InterpolationOptions
-from rifeflow.metrics_schema import COLUMNS, SCHEMA
+from rifeflow.manifests.records import InterpolationOptions
+from rifeflow.metrics_schema import COLUMNS, SCHEMA, SCHEMA_VERSION
 from rifeflow.video_metrics import heldout_quality
 from rifeflow.video_read import probe_video
 from tests.pipeline.conftest import RIFEFLOW
@@ -36,19 +38,24 @@ def _frame(df, name):
 
 def test_rows_for_every_video_and_run_with_errors_cuts_and_sync(metrics_dest):
     df = pd.read_parquet(metrics_dest / "metrics")
-    assert len(df) == 6 and df["run_id"].nunique() == 2  # two runs appended, not overwritten
-    assert sorted(df["status"].value_counts().items()) == [("done", 2), ("failed", 2), ("skipped", 2)]
+    assert len(df) == 7 and df["run_id"].nunique() == 3  # runs appended, not overwritten
+    assert sorted(df["status"].value_counts().items()) == [("done", 2), ("failed", 3), ("skipped", 2)]
     failed = df[df["status"] == "failed"]
     assert failed["error"].str.contains("not a video").all() and failed["source_uri"].str.endswith("notes.mp4").all()
+    assert (failed["error_category"] == "bad_video").all() and (failed["error_kind"] == "permanent").all()
     cut = _frame(df[df["status"] == "done"], "cut.mp4").iloc[0]
     print(f"\nscene cuts at {list(cut['scene_cut_times_s'])} s")
     assert any(abs(t - 1.6) < 0.05 for t in cut["scene_cut_times_s"])  # frame 40 at 25 fps: bikes, then the car
     done = df[df["status"] == "done"]
     for _, row in done.iterrows():
-        assert abs(row["av_drift_ms"]) < 1000 / row["out_fps_float"]
-        assert row["out_fps_float"] == 2 * row["in_fps_float"] and row["out_frames"] == 2 * row["in_frames"]
+        assert abs(row["av_drift_ms"]) < 1000 / row["out_frame_rate"]
+        assert row["out_frame_rate"] == 2 * row["in_frame_rate"] and row["out_frames"] == 2 * row["in_frames"]
         assert row["heldout_n"] > 0 and row["prepare_s"] > 0 and row["interpolate_s"] > 0 and row["total_s"] > 0
         assert row["weights_sha256"] and row["source_sha256"] and row["pyav_version"] and row["ffmpeg_version"]
+        assert row["throughput_frames_per_s"] == row["out_frames"] / row["total_s"]
+        colour = [row[f"{side}_{tag}"] for side in ("in", "out")
+                  for tag in ("color_matrix", "color_primaries", "color_transfer", "color_range")]
+        assert colour[:4] == colour[4:] and all(isinstance(c, str) and c for c in colour), colour
     skipped = df[df["status"] == "skipped"]
     assert skipped["heldout_psnr_db"].notna().all() and skipped["total_s"].isna().all()
 
@@ -63,11 +70,49 @@ def test_dataset_reads_with_the_documented_types(metrics_dest):
     glob = str(metrics_dest / "metrics" / "**" / "*.parquet")
     rows = con.execute(f"select status, count(*) from read_parquet('{glob}', hive_partitioning=true) "
                        "group by status order by status").fetchall()
-    assert rows == [("done", 2), ("failed", 2), ("skipped", 2)]
+    assert rows == [("done", 2), ("failed", 3), ("skipped", 2)]
     described = con.execute(f"describe select * from read_parquet('{glob}', hive_partitioning=true)").fetchall()
     types = {r[0]: r[1] for r in described}
     assert types["heldout_psnr_db"] == "DOUBLE" and types["out_frames"] == "BIGINT"
     assert types["scene_cut_times_s"] == "DOUBLE[]" and types["run_started_at"].startswith("TIMESTAMP")
+
+
+def test_one_file_per_run_with_units_and_descriptions_in_its_fields(metrics_dest):
+    files = sorted((metrics_dest / "metrics").rglob("*.parquet"))
+    counts = sorted(pq.read_metadata(f).num_rows for f in files)
+    assert counts == [1, 3, 3]  # the third run wrote only its new failure
+    schema = pq.read_schema(files[0])
+    psnr, rate = schema.field("heldout_psnr_db").metadata, schema.field("out_frame_rate").metadata
+    assert psnr[b"unit"] == b"dB" and b"true frame" in psnr[b"description"]
+    assert rate[b"unit"] == b"frames/s" and schema.field("out_frame_rate").type == pa.float64()
+    assert schema.metadata[b"rifeflow.schema_version"] == str(SCHEMA_VERSION).encode()
+
+
+def test_colour_tags_read_as_ffmpeg_names():
+    from rifeflow import color_names
+
+    assert color_names.name(color_names.MATRIX, 1) == "bt709" and color_names.name(color_names.MATRIX, 9) == "bt2020nc"
+    assert color_names.name(color_names.TRANSFER, 16) == "smpte2084" and color_names.name(color_names.RANGE, 1) == "tv"
+    assert color_names.name(color_names.PRIMARIES, 3) == "reserved-3" and color_names.name(color_names.MATRIX, None) is None
+    import av
+
+    assert av.video.reformatter.Colorspace.ITU709.value == 1 and av.video.reformatter.Colorspace.BT2020.value == 9
+
+
+def test_error_categories_are_stable_names_for_what_failed():
+    from rifeflow.errors import (ERROR_CATEGORIES, AccessDenied, ObjectNotFound, OptionError, StorageUnreachable,
+                                 VideoError, WeightsError, error_category)
+    from rifeflow.flows.waiting import StalledError
+
+    class KilledWorker(Exception):
+        pass
+
+    cases = {VideoError("a.mp4", "truncated"): "bad_video", OptionError("exp 9"): "bad_option",
+             ObjectNotFound("gone"): "missing_object", AccessDenied("no"): "access_denied",
+             StorageUnreachable("down"): "storage", WeightsError("bad"): "weights", StalledError("slow"): "timeout",
+             KilledWorker("w"): "worker_lost", RuntimeError("?"): "internal"}
+    assert {error_category(e) for e in cases} <= set(ERROR_CATEGORIES)
+    assert [error_category(e) for e in cases] == list(cases.values())
 
 
 def test_no_partial_files_and_partition_key_not_a_column(metrics_dest):
@@ -82,12 +127,13 @@ def test_report_prints_summary_and_draws_the_plot(metrics_dest, tmp_path):
     run = subprocess.run([RIFEFLOW, "report", str(metrics_dest), "--plot", str(png)], capture_output=True, text=True)
     print(run.stdout)
     assert run.returncode == 0, run.stderr
-    assert "3 videos in 2 runs (6 rows)" in run.stdout
+    assert "3 videos in 3 runs (7 rows)" in run.stdout and "Failures by category: bad_video 1" in run.stdout
     assert "not a video FFmpeg can read" in run.stdout and "Worst 10" in run.stdout and "Throughput" in run.stdout
     assert png.stat().st_size > 10_000
     machine = subprocess.run([RIFEFLOW, "report", str(metrics_dest), "--json", "-q"], capture_output=True, text=True)
     summary = json.loads(machine.stdout)
-    assert (summary["videos"], summary["runs"], summary["rows"]) == (3, 2, 6)
+    assert (summary["videos"], summary["runs"], summary["rows"]) == (3, 3, 7)
+    assert summary["failures_by_category"] == {"bad_video": 1}
     assert summary["latest_status"] == {"skipped": 2, "failed": 1}  # the second run's rows are the latest
     assert summary["heldout_psnr_db"]["videos"] == 2 and summary["throughput"]["videos"] == 2
 

@@ -110,7 +110,7 @@ def test_failed_video_fails_the_run_and_a_retry_resumes_it(prefect_server, video
 
 
 def test_prefect_yaml_takes_the_bucket_at_deploy_time_and_sets_the_workers_environment(prefect_server, tmp_path):
-    from manifests.config import CatalogConfig
+    from rifeflow.manifests.config import CatalogConfig
 
     url = prefect_server["url"]
     env = pipeline_env(prefect_server, RIFEFLOW_SOURCE_URI="s3://studio-renders/latentsync",
@@ -127,7 +127,7 @@ def test_prefect_yaml_takes_the_bucket_at_deploy_time_and_sets_the_workers_envir
     assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 2 * * *"]
 
     # The flow-run process imports the flow under those job variables: that is its timeout.
-    probe = subprocess.run([str(BIN / "python"), "-c", "from flows.catalog import interpolate_catalog as f; "
+    probe = subprocess.run([str(BIN / "python"), "-c", "from rifeflow.flows.catalog import interpolate_catalog as f; "
                             "print(f.timeout_seconds)"], cwd=REPO, capture_output=True, text=True,
                            env={**env, **deployment["job_variables"]["env"]}, timeout=120)
     assert probe.stdout.split()[-1] == "72000.0", probe.stderr[-2000:]
@@ -158,6 +158,10 @@ def test_a_run_past_its_time_limit_ends_in_one_line_and_the_rerun_resumes(tmp_pa
     assert "Traceback" not in stopped.stderr
     finished = sorted(p.name for p in dest.glob("*.mp4"))
     assert len(finished) < 8
+    # The stopped run still published the rows of what it finished (and no file when nothing did).
+    published = pd.read_parquet(dest / "metrics") if (dest / "metrics").exists() else pd.DataFrame({"status": []})
+    done = published[published["status"] == "done"]
+    assert sorted(Path(u).name for u in done.get("output_uri", [])) == finished
     env.pop("RIFEFLOW_RUN_TIMEOUT_S")
     rerun = run_cli(args, env)
     assert rerun.returncode == 0, rerun.stderr[-3000:]

@@ -42,7 +42,7 @@ def test_fps_through_chunks_is_exact_and_independent_of_chunk_size(clips, prefec
         assert made.rate == 60 and not made.vfr
         assert made.frames == round(Fraction(source.frames) / source.rate * 60)
         row = rows.loc[str(clips / name)]
-        assert row["out_fps"] == "60" and row["out_frames"] == made.frames
+        assert row["out_frame_rate_exact"] == "60" and row["out_frame_rate"] == 60.0 and row["out_frames"] == made.frames
         if name == "c25.mp4":  # the one with audio
             assert abs(row["av_drift_ms"]) < 1000 / 60 / 2
     assert rows.loc[str(clips / "vfr.mp4"), "in_vfr"]

@@ -58,6 +58,16 @@ def test_a_profile_set_with_prefect_config_set_is_where_the_run_goes(prefect_ser
     videos = [r for r in _flow_runs(prefect_server["url"], "interpolate-video") if r["parent_task_run_id"]]
     assert any(r["name"].endswith("clip.mp4") for r in videos)
     assert prefect_server["url"].removesuffix("/api") in run.stdout + run.stderr  # "View at" links to that UI
+    bar = _artifacts(prefect_server["url"], new[0]["id"])
+    assert [(a["type"], a["data"], a["description"]) for a in bar] == [("progress", 100.0, "1 of 1 videos finished")]
+
+
+def _artifacts(url: str, flow_run_id: str) -> list[dict]:
+    body = json.dumps({"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}).encode()
+    request = urllib.request.Request(f"{url}/artifacts/filter", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return [a for a in json.loads(response.read()) if a["type"] == "progress"]
 
 
 def test_prefect_toml_in_the_working_folder_names_the_api(prefect_server, catalog, tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from manifests.rates import output_frame_count, output_positions, constant_times, parse_rate
+from rifeflow.manifests.rates import output_frame_count, output_positions, constant_times, parse_rate
 from rife_kernels.schedule import at_timesteps, thumbnail_ssim
 from rifeflow import interpolate_images, interpolate_video
 from rifeflow.engine import PairStats, counting_repeats, interpolate_stream, interpolate_timeline, load_interpolator
