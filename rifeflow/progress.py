@@ -1,32 +1,37 @@
-"""Terminal progress: frames done / total, rate, ETA; silent when stderr is not a terminal."""
+"""Terminal progress for `rifeflow interpolate`: a rich bar on stderr, silent off a terminal."""
 from __future__ import annotations
 
-import sys
 import time
 
 
 class TerminalProgress:
-    def __init__(self, label: str, stream=None, min_interval: float = 0.2):
+    """Called as progress(done, total) with output frames; shows frames, rate and time left."""
+
+    def __init__(self, label: str, console=None):
+        from rich.console import Console
+
         self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-        self.started = time.perf_counter()
-        self.last = 0.0
-        self.min_interval = min_interval
+        self.console = console or Console(stderr=True)
+        self.enabled = self.console.is_terminal
+        self._bar = None
+        self._task = None
+        self._started = time.perf_counter()
+
+    def _start(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("frames {task.fields[fps]:5.1f} fps"), TimeRemainingColumn(),
+                             console=self.console)
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=total, fps=0.0)
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        now = time.perf_counter()
-        if done < total and now - self.last < self.min_interval:
-            return
-        self.last = now
-        elapsed = max(now - self.started, 1e-9)
-        rate = done / elapsed
-        eta = (total - done) / rate if rate > 0 else 0.0
-        self.stream.write(
-            f"\r{self.label}: {done}/{total} frames  {rate:5.1f} fps  ETA {int(eta // 60)}:{int(eta % 60):02d} "
-        )
+        if self._bar is None:
+            self._start(total)
+        fps = done / max(time.perf_counter() - self._started, 1e-9)
+        self._bar.update(self._task, completed=done, total=total, fps=fps)
         if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+            self._bar.stop()

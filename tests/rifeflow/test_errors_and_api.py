@@ -149,6 +149,21 @@ def test_progress_callback_counts_to_the_total(sample, tmp_path):
     assert [d for d, _ in calls] == list(range(1, 101))
 
 
+def test_terminal_progress_bar_shows_frames_rate_and_time_left(sample, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from rifeflow.progress import TerminalProgress
+
+    screen = io.StringIO()
+    bar = TerminalProgress("sample.mp4", console=Console(file=screen, force_terminal=True, width=120))
+    interpolate_video(sample, tmp_path / "o.mp4", exp=1, progress=bar)
+    last = screen.getvalue().split("\r")[-1]
+    assert "sample.mp4" in last and "50/50" in last and " fps" in last and "0:00:00" in last
+    assert not TerminalProgress("x", console=Console(file=io.StringIO())).enabled  # off a terminal: silent
+
+
 def test_main_interpolate_writes_into_the_directory(sample, tmp_path, caplog):
     caplog.set_level("INFO")
     path = main_interpolate(sample, tmp_path / "outdir", exp=1, use_fp16=True)
