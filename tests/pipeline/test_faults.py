@@ -162,13 +162,19 @@ def test_endpoint_outage_mid_run_is_retried_counted_and_bit_identical(clips, ref
                                                                       prefect_server, tmp_path):
     _upload(clips, bucket)
     endpoint = Endpoint(s3_endpoint)
-    env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=endpoint.endpoint)
+    # botocore's own retries (5 attempts, backoff up to ~15 s) could ride out the outage unseen;
+    # with one attempt each refused connection reaches rifeflow's backoff, which logs and counts it.
+    env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=endpoint.endpoint, AWS_MAX_ATTEMPTS="1")
     log = tmp_path / "run.log"
     proc = _popen(["run", f"s3://{bucket}/in", f"s3://{bucket}/out", *RUN_OPTIONS], env, log)
     try:
         _wait_for_key(bucket, "out/.rifeflow/chunks/", 300, proc)
         endpoint.down()
-        time.sleep(10)
+        # Away until some call has met the outage and is backing off (at most 20 s), then a little longer.
+        deadline = time.monotonic() + 20
+        while "retry 1 of" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(3)
         endpoint.up()
         text = _finish(proc, log)
     finally:
