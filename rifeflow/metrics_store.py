@@ -23,7 +23,8 @@ STAGES = ("prepare", "interpolate", "stitch", "metrics")
 WALL_STAGES = ("prepare", "interpolate", "stitch")  # the held-out check runs inside `interpolate`
 
 
-_RUN_COLUMNS = {"retries", "done_by_run_id", "status", "error", "error_kind", "error_category"}  # this run's, never a stored figure's
+# This run's, never a stored figure's.
+_RUN_COLUMNS = {"retries", "done_by_run_id", "status", "error", "error_kind", "error_category"}
 
 
 def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str, attempt: int,
@@ -63,7 +64,7 @@ def write_run(dest_uri: str, rows: list[dict], run_id: str, attempt: int, run_st
     if not rows:
         return None
     uri = layout.metrics_file_uri(dest_uri, run_started_at.date(), f"{run_id}-{attempt}")
-    table = pa.Table.from_pylist([{name: row.get(name) for name in SCHEMA.names} for row in rows], schema=SCHEMA)
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)  # the schema's columns, in its order
     with tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         path = os.path.join(tmp, "part.parquet")
         pq.write_table(table, path)
