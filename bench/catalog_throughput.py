@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import OUT, run_header, shared_clip  # noqa: E402
 from run import BASE_ENV, BIN, bare_rate  # noqa: E402
 
-from rifeflow.allocator import keep_freed_memory  # noqa: E402
-from rifeflow.sample import make_sample_clip  # noqa: E402
-from rifeflow.video_read import decode_frames, probe_video  # noqa: E402
+from rifeflow.engine.allocator import keep_freed_memory  # noqa: E402
+from rifeflow.video.sample import make_sample_clip  # noqa: E402
+from rifeflow.video.read import decode_frames, probe_video  # noqa: E402
 
 HEADS = ["WDA_AlexandriaOcasioCortez_000.mp4", "WDA_KatieHill_000.mp4", "retalking_face_1.mp4",
          "retalking_face_2.mp4", "retalking_face_3.mp4"]
@@ -190,7 +190,7 @@ class ExternalCluster:
 
 
 def scaling(catalog: Path, tmp: Path) -> list[dict]:
-    from rifeflow.prefect_server import TemporaryServer
+    from rifeflow.orchestration.prefect_server import TemporaryServer
 
     rows = []
     for workers in (1, 2):

@@ -14,8 +14,8 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from rifeflow.chunk_io import read_chunk, write_chunk
-from rifeflow.video_read import decode_frames, probe_video
+from rifeflow.video.chunks import read_chunk, write_chunk
+from rifeflow.video.read import decode_frames, probe_video
 
 DEFAULT = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "videos", "WDA_KatieHill_000.mp4")
 

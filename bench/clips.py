@@ -7,7 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from rifeflow.video_read import decode_frames, probe_video
+from rifeflow.video.read import decode_frames, probe_video
 
 SHARED = Path(os.environ.get("RIFEFLOW_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 OUT = Path(__file__).resolve().parent / "out"

@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import OUT, run_header, shared_clip  # noqa: E402
 
 from rife_kernels.schedule import SCENE_CUT_SSIM, at_timesteps, thumbnail_ssim  # noqa: E402
-from rifeflow.engine import PairStats, counting_repeats, interpolate_stream, load_interpolator, to_arrays, to_tensor  # noqa: E402
-from rifeflow.quality import psnr  # noqa: E402
-from rifeflow.video_read import decode_frames, probe_video  # noqa: E402
+from rifeflow.engine.stream import PairStats, counting_repeats, interpolate_stream  # noqa: E402
+from rifeflow.engine.runtime import load_interpolator, to_arrays, to_tensor  # noqa: E402
+from rifeflow.metrics.quality import psnr  # noqa: E402
+from rifeflow.video.read import decode_frames, probe_video  # noqa: E402
 
 STEP_CLIPS = ["WDA_KatieHill_000.mp4", "retalking_face_2.mp4", "dog_eating_854132.mp4"]
 VFR_CLIPS = ["retalking_face_1.mp4", "exo_hdr10_10bit_1080p.mp4"]

@@ -40,11 +40,12 @@ import reference  # noqa: E402
 from clips import OUT, load_frames, repeated, shared_clip, trimmed  # noqa: E402
 
 from rife_kernels import FrameInterpolator  # noqa: E402
-from rifeflow.allocator import keep_freed_memory  # noqa: E402
-from rifeflow.engine import configure_threads, interpolate_stream, load_interpolator, to_tensor  # noqa: E402
-from rifeflow.quality import psnr  # noqa: E402
-from rifeflow.video_read import probe_video  # noqa: E402
-from rifeflow.weights import build_model, resolve_weights  # noqa: E402
+from rifeflow.engine.allocator import keep_freed_memory  # noqa: E402
+from rifeflow.engine.stream import interpolate_stream  # noqa: E402
+from rifeflow.engine.runtime import configure_threads, load_interpolator, to_tensor  # noqa: E402
+from rifeflow.metrics.quality import psnr  # noqa: E402
+from rifeflow.video.read import probe_video  # noqa: E402
+from rifeflow.engine.weights import build_model, resolve_weights  # noqa: E402
 
 BIN = Path(sys.executable).parent
 # Children get the environment the bench started with, whatever a library writes into os.environ later.
@@ -241,7 +242,7 @@ def in_worker(clips) -> list[dict]:
 
     from distributed import Client, LocalCluster
 
-    from rifeflow.cluster import dask_cluster, parent_environ_kept
+    from rifeflow.orchestration.dask_cluster import dask_cluster, parent_environ_kept
 
     path = str(next(iter(clips.values())))
     threads = os.cpu_count() or 1
@@ -262,7 +263,7 @@ def monitors(clips, reps: int = 3) -> list[dict]:
     """Two single-threaded workers at once, as `rifeflow run` lays them out: Dask's monitors as shipped, then quieted."""
     from distributed import Client
 
-    from rifeflow.cluster import dask_cluster
+    from rifeflow.orchestration.dask_cluster import dask_cluster
 
     path = str(next(iter(clips.values())))
     rows = []

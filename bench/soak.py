@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import OUT, run_header  # noqa: E402
 from run import BASE_ENV, BIN  # noqa: E402
 
-from rifeflow.sample import make_sample_clip  # noqa: E402
+from rifeflow.video.sample import make_sample_clip  # noqa: E402
 
 
 def catalog(count: int) -> Path:
@@ -49,7 +49,7 @@ def _count(url: str, what: str) -> int:
 
 
 def soak(source: Path, tmp: Path) -> dict:
-    from rifeflow.prefect_server import TemporaryServer
+    from rifeflow.orchestration.prefect_server import TemporaryServer
 
     videos = len(list(source.glob("*.mp4")))
     dest = Path(tempfile.mkdtemp(dir=tmp, prefix="dest-"))

@@ -21,14 +21,14 @@ from prefect_dask import DaskTaskRunner
 from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.planning import video_key
 from rifeflow.manifests.records import VideoOutcome
-from rifeflow.cluster import dask_cluster, task_stream
+from rifeflow.orchestration.dask_cluster import dask_cluster, task_stream
 from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
-from rifeflow.layout import printable
-from rifeflow.metrics_store import build_row
-from rifeflow.report import run_summary
-from rifeflow.video_metrics import provenance
-from rifeflow.weights import resolve_weights
-from rifeflow.flows.progress import RunProgress
+from rifeflow.storage.layout import printable
+from rifeflow.metrics.store import build_row
+from rifeflow.metrics.report import run_summary
+from rifeflow.metrics.facts import provenance
+from rifeflow.engine.weights import resolve_weights
+from rifeflow.orchestration.progress import RunProgress
 from rifeflow.flows.video import interpolate_video_flow
 from rifeflow.tasks.report_tasks import metrics_row, publish_metrics, publish_run_report
 from rifeflow.tasks.video_tasks import discover_videos, sweep_leftovers

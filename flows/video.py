@@ -12,15 +12,15 @@ import dask
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from rifeflow.flows.waiting import as_finished
+from rifeflow.orchestration.waiting import as_finished
 from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.records import ChunkResult, InterpolationOptions, VideoManifest, VideoOutcome
-from rifeflow import layout, leases
+from rifeflow.storage import layout, leases
 from rifeflow.errors import VideoError, error_kind
-from rifeflow.manifest_store import clean_staging, save_manifest, start_video
-from rifeflow.storage import counting_retries
-from rifeflow.timeline import timestep_method
-from rifeflow.video_metrics import video_metrics
+from rifeflow.storage.manifest_store import clean_staging, save_manifest, start_video
+from rifeflow.storage.faults import counting_retries
+from rifeflow.video.timeline import timestep_method
+from rifeflow.metrics.facts import video_metrics
 from rifeflow.tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
 
 

@@ -6,6 +6,8 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rifeflow.manifests.options import InterpolationChoices
+
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -52,19 +54,17 @@ class VideoProbe(Record):
     def rate(self) -> Fraction:
         return Fraction(self.fps)
 
+    @property
+    def frame_bits(self) -> int:
+        """Bits per sample of the RGB frames worked on: 16 for a source deeper than 8 bits, else 8."""
+        return 16 if self.bit_depth > 8 else 8
 
-class InterpolationOptions(Record):
-    """Everything that changes the interpolated pixels; part of every chunk's identity."""
 
-    exp: int = 1
-    model: str = "rife-hdv3"
+class InterpolationOptions(Record, InterpolationChoices):
+    """The user's choices (options.py) and the weights' checksum: everything that changes the
+    interpolated pixels, part of every chunk's identity."""
+
     weights_sha256: str = ""
-    scale: float = 1.0
-    tta: bool = False
-    mode: Literal["chain", "direct"] = "chain"
-    fp16: bool = False
-    fps: Optional[str] = None  # an exact output rate ("60000/1001") or factor ("5/2x") instead of 2^exp
-    scene_threshold: float = 0.2  # thumbnail SSIM under which neighbours are a cut; 0: no detection
 
     _ADDED_LATER = {"fps": None, "scene_threshold": 0.2}
 

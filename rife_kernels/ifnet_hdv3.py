@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from rife_kernels.warp import warp
+from rife_kernels.warp import resize, warp
 
 
 def _conv_prelu(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -24,12 +23,6 @@ def _head(width: int, out_channels: int) -> nn.Sequential:
         nn.PReLU(width // 2),
         nn.ConvTranspose2d(width // 2, out_channels, 4, 2, 1),
     )
-
-
-def _resize(x: torch.Tensor, factor: float) -> torch.Tensor:
-    if factor == 1.0:
-        return x
-    return F.interpolate(x, scale_factor=factor, mode="bilinear", align_corners=False)
 
 
 class FlowBlock(nn.Module):
@@ -48,12 +41,12 @@ class FlowBlock(nn.Module):
     def forward(self, inputs: tuple[torch.Tensor, ...], flow: torch.Tensor, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
         # Resizing per input and concatenating at the coarse size equals resizing the
         # concatenation (bilinear works per channel) and skips a full-size copy.
-        small = [_resize(x, 1.0 / scale) for x in inputs]
-        feat = self.conv0(torch.cat((*small, _resize(flow, 1.0 / scale) / scale), 1))
+        small = [resize(x, 1.0 / scale) for x in inputs]
+        feat = self.conv0(torch.cat((*small, resize(flow, 1.0 / scale) / scale), 1))
         for i in range(4):
             feat = getattr(self, f"convblock{i}")(feat) + feat
-        flow = _resize(self.conv1(feat), scale) * scale
-        mask = _resize(self.conv2(feat), scale)
+        flow = resize(self.conv1(feat), scale) * scale
+        mask = resize(self.conv2(feat), scale)
         return flow, mask
 
 

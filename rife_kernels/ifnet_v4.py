@@ -3,19 +3,12 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from rife_kernels.warp import warp
+from rife_kernels.warp import resize, warp
 
 
 def _conv_lrelu(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=True), nn.LeakyReLU(0.2, inplace=True))
-
-
-def _resize(x: torch.Tensor, factor: float) -> torch.Tensor:
-    if factor == 1.0:
-        return x
-    return F.interpolate(x, scale_factor=factor, mode="bilinear", align_corners=False)
 
 
 class FeatureHead(nn.Module):
@@ -60,11 +53,11 @@ class FlowBlock(nn.Module):
 
     def forward(self, inputs: tuple[torch.Tensor, ...], flow: torch.Tensor | None, scale: float):
         # Resize each input, then concatenate at the coarse size (same result, no full-size copy).
-        small = [_resize(x, 1.0 / scale) for x in inputs]
+        small = [resize(x, 1.0 / scale) for x in inputs]
         if flow is not None:
-            small.append(_resize(flow, 1.0 / scale) / scale)
+            small.append(resize(flow, 1.0 / scale) / scale)
         x = torch.cat(small, 1)
-        out = _resize(self.lastconv(self.convblock(self.conv0(x))), scale)
+        out = resize(self.lastconv(self.convblock(self.conv0(x))), scale)
         return out[:, :4] * scale, out[:, 4:5], out[:, 5:]
 
 

@@ -7,10 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from rife_kernels.interpolator import FrameInterpolator
+from rife_kernels.names import MODES, SCENE_CUT_SSIM  # below SCENE_CUT_SSIM, 32x32 thumbnails are two shots
 
-MODES = ("chain", "direct")
-# Below this SSIM of 32x32 thumbnails two frames belong to different shots (RIFE's own threshold).
-SCENE_CUT_SSIM = 0.2
 # Largest per-pixel difference (in [0, 1] units) at which neighbours count as the same frame.
 # A mean would be wrong here: a talking head moves only its lips, a few percent of the pixels.
 STATIC_MAX_DIFF = 2 / 255

@@ -1,4 +1,4 @@
-"""Backward warping with a caller-owned sampling grid."""
+"""Backward warping with a caller-owned sampling grid, and the bilinear resize both IFNets use."""
 from __future__ import annotations
 
 import torch
@@ -23,3 +23,10 @@ def warp(image: torch.Tensor, flow: torch.Tensor, grid: torch.Tensor) -> torch.T
     )
     coords = (grid + norm).permute(0, 2, 3, 1)
     return F.grid_sample(image, coords, mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def resize(x: torch.Tensor, factor: float) -> torch.Tensor:
+    """(B, C, H, W) scaled by `factor` bilinearly; factor 1 returns `x` itself."""
+    if factor == 1.0:
+        return x
+    return F.interpolate(x, scale_factor=factor, mode="bilinear", align_corners=False)

@@ -10,15 +10,17 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from rife_kernels import SCENE_CUT_SSIM, inbetweens, model_spec
-from rifeflow.manifests.rates import output_rate
-from rifeflow.engine import (PairStats, check_options, counting_repeats, interpolate_stream, interpolate_timeline,
-                             load_interpolator, to_arrays, to_tensor)
-from rifeflow.timeline import timeline_plan
+from rife_kernels import inbetweens
+from rife_kernels.names import DEFAULT_MODEL, SCENE_CUT_SSIM
+from rifeflow.engine.runtime import load_interpolator, to_arrays, to_tensor
+from rifeflow.engine.stream import PairStats, counting_repeats, interpolate_stream, interpolate_timeline
 from rifeflow.errors import OptionError, VideoError
+from rifeflow.manifests.options import InterpolationChoices, check_choices
+from rifeflow.manifests.rates import output_rate
 from rifeflow.threads import prefetch
-from rifeflow.video_read import decode_frames, probe_timeline
-from rifeflow.video_write import VideoWriter, container_for, encode_frames
+from rifeflow.video.read import decode_frames, probe_timeline
+from rifeflow.video.timeline import timeline_plan
+from rifeflow.video.write import VideoWriter, container_for, encode_frames
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +46,12 @@ class InterpolationResult:
         return asdict(self)
 
 
-def _model_options(model: str, scale: float, exp: int, mode: str) -> None:
+def checked_choices(**values) -> InterpolationChoices:
+    """The options model (rifeflow.manifests.options) from keyword values; a bad one is an OptionError."""
     try:
-        spec = model_spec(model)
+        return check_choices(**values)
     except ValueError as exc:
         raise OptionError(str(exc)) from None
-    check_options(exp, scale, mode, spec.supports_timestep)
 
 
 def interpolate_video(
@@ -59,7 +61,7 @@ def interpolate_video(
     *,
     fps: str | float | Fraction | None = None,
     scene_threshold: float = SCENE_CUT_SSIM,
-    model: str = "rife-hdv3",
+    model: str = DEFAULT_MODEL,
     weights: Optional[str] = None,
     scale: float = 1.0,
     fp16: bool = False,
@@ -87,34 +89,34 @@ def interpolate_video(
     input_path, output_path = os.fspath(input_path), os.fspath(output_path)
     if exp is not None and fps is not None:
         raise OptionError("give either exp (factor 2^exp) or fps (an output frame rate), not both")
-    exp = 1 if exp is None and fps is None else exp
-    _model_options(model, scale, exp or 1, mode)
+    c = checked_choices(exp=1 if exp is None else exp, fps=None if fps is None else str(fps), model=model,
+                        scale=scale, tta=tta, mode=mode, fp16=fp16, scene_threshold=scene_threshold)
     container_for(output_path)
     if os.path.abspath(input_path) == os.path.abspath(output_path):
         raise OptionError(f"{output_path}: output would overwrite the input")
     probe, times = probe_timeline(input_path, decode=True)
     try:
-        rate_out = output_rate(probe.rate, exp, None if fps is None else str(fps))
+        rate_out = output_rate(probe.rate, None if c.fps else c.exp, c.fps)
     except ValueError as exc:
         raise OptionError(str(exc)) from None
-    interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
+    interp, _ = load_interpolator(c.model, weights, device, c.scale, c.fp16, c.tta)
     batch_size = batch_size or (4 if interp.device.type == "cuda" else 1)
-    bit_depth = 8 if eight_bit or probe.bit_depth <= 8 else 16
+    bit_depth = 8 if eight_bit else probe.frame_bits
     stats = PairStats()
-    if fps is None and not probe.vfr:  # 2^exp on a constant rate: every output frame a dyadic step
-        total = probe.frames * 2**exp
+    if c.fps is None and not probe.vfr:  # 2^exp on a constant rate: every output frame a dyadic step
+        total = probe.frames * 2**c.exp
         frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
-        output_frames = interpolate_stream(interp, frames, exp, mode, batch_size, stats,
-                                           scene_threshold=scene_threshold)
+        output_frames = interpolate_stream(interp, frames, c.exp, c.mode, batch_size, stats,
+                                           scene_threshold=c.scene_threshold)
     else:
         plan = timeline_plan(probe, times, rate_out)
         total = len(plan.positions)
         log.info("%s: %s -> %s fps, %d output frames; %s", input_path, probe.fps, rate_out, total,
-                 plan.method(model))
+                 plan.method(c.model))
         every_frame = probe.model_copy(update={"slot_sources": None, "frames": len(times)})
         frames = prefetch(decode_frames(every_frame, bit_depth), depth=batch_size * 2)
         output_frames = interpolate_timeline(interp, frames, plan.positions, plan.tolerance, batch_size, stats,
-                                             scene_threshold=scene_threshold)
+                                             scene_threshold=c.scene_threshold)
     writer = VideoWriter(output_path, probe, rate_out, bit_depth=bit_depth, crf=crf, preset=preset)
     report = None if progress is None else (lambda done, _frame: progress(done, total))
     encode_frames(writer, counting_repeats(output_frames, stats), report)
@@ -142,21 +144,22 @@ def _as_rgb(image, name: str) -> np.ndarray:
     return array
 
 
-def interpolate_images(img0, img1, exp: int = 1, *, model: str = "rife-hdv3", weights: Optional[str] = None,
+def interpolate_images(img0, img1, exp: int = 1, *, model: str = DEFAULT_MODEL, weights: Optional[str] = None,
                        scale: float = 1.0, fp16: bool = False, tta: bool = False, mode: str = "chain",
                        device: Optional[str] = None, scene_threshold: float = 0.0) -> list[np.ndarray]:
     """The 2^exp - 1 frames between two images (paths or (H, W, 3) arrays), in time order.
 
     An explicit pair is always interpolated: scene-cut detection is off unless `scene_threshold` is set.
     """
-    _model_options(model, scale, exp, mode)
+    c = checked_choices(exp=exp, model=model, scale=scale, tta=tta, mode=mode, fp16=fp16,
+                        scene_threshold=scene_threshold)
     a, b = _as_rgb(img0, "img0"), _as_rgb(img1, "img1")
     if a.shape != b.shape:
         raise VideoError(str(img1) if not isinstance(img1, np.ndarray) else "img1",
                          f"size {a.shape[1]}x{a.shape[0]} and {b.shape[1]}x{b.shape[0]} differ")
-    interp, _ = load_interpolator(model, weights, device, float(scale), bool(fp16), bool(tta))
+    interp, _ = load_interpolator(c.model, weights, device, c.scale, c.fp16, c.tta)
     tensors = to_tensor([a, b], interp.device)
-    mids, _, _ = inbetweens(interp, tensors[:1], tensors[1:], exp, mode, scene_threshold=scene_threshold)
+    mids, _, _ = inbetweens(interp, tensors[:1], tensors[1:], c.exp, c.mode, scene_threshold=c.scene_threshold)
     return list(to_arrays(mids[0], a.dtype))
 
 

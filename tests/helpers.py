@@ -51,7 +51,7 @@ def make_vfr_clip(path: Path, ticks=(2, 3, 1, 2, 3, 2), frames: int = 40, size: 
     """A phone-like variable-rate H.264 clip: nominal 30000/1001, frames 1-3 ticks apart, always moving."""
     from fractions import Fraction
 
-    from rifeflow.sample import _frame
+    from rifeflow.video.sample import _frame
 
     tb = Fraction(1001, 30000)
     with av.open(str(path), "w") as out:

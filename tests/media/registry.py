@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rifeflow.weights import cache_dir, sha256_of
+from rifeflow.engine.weights import cache_dir, sha256_of
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.pipeline.conftest import pipeline_env, run_cli
+from tests.services import pipeline_env, run_cli
 
 CATALOG = {"scene_cut_streams.mp4": "scenes/cut.mp4", "phone_rotated.mp4": "phone.mp4"}
 

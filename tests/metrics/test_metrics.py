@@ -13,10 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from rifeflow.manifests.records import InterpolationOptions
-from rifeflow.metrics_schema import COLUMNS, SCHEMA, SCHEMA_VERSION
-from rifeflow.video_metrics import heldout_quality
-from rifeflow.video_read import probe_video
-from tests.pipeline.conftest import RIFEFLOW
+from rifeflow.metrics.schema import COLUMNS, SCHEMA, SCHEMA_VERSION
+from rifeflow.metrics.heldout import heldout_quality
+from rifeflow.video.read import probe_video
+from tests.services import RIFEFLOW
+
+pytestmark = pytest.mark.slow  # servers or a browser
 
 REPO = Path(__file__).resolve().parents[2]
 TALKING_HEADS = ["talking_head_mpeg4.mp4", "talking_head.mp4", "vfr.mp4"]
@@ -89,11 +91,11 @@ def test_one_file_per_run_with_units_and_descriptions_in_its_fields(metrics_dest
 
 
 def test_colour_tags_read_as_ffmpeg_names():
-    from rifeflow import color_names
+    from rifeflow.metrics.facts import MATRIX, PRIMARIES, RANGE, TRANSFER, color_name
 
-    assert color_names.name(color_names.MATRIX, 1) == "bt709" and color_names.name(color_names.MATRIX, 9) == "bt2020nc"
-    assert color_names.name(color_names.TRANSFER, 16) == "smpte2084" and color_names.name(color_names.RANGE, 1) == "tv"
-    assert color_names.name(color_names.PRIMARIES, 3) == "reserved-3" and color_names.name(color_names.MATRIX, None) is None
+    assert color_name(MATRIX, 1) == "bt709" and color_name(MATRIX, 9) == "bt2020nc"
+    assert color_name(TRANSFER, 16) == "smpte2084" and color_name(RANGE, 1) == "tv"
+    assert color_name(PRIMARIES, 3) == "reserved-3" and color_name(MATRIX, None) is None
     import av
 
     assert av.video.reformatter.Colorspace.ITU709.value == 1 and av.video.reformatter.Colorspace.BT2020.value == 9
@@ -102,7 +104,7 @@ def test_colour_tags_read_as_ffmpeg_names():
 def test_error_categories_are_stable_names_for_what_failed():
     from rifeflow.errors import (ERROR_CATEGORIES, AccessDenied, ObjectNotFound, OptionError, StorageUnreachable,
                                  VideoError, WeightsError, error_category)
-    from rifeflow.flows.waiting import StalledError
+    from rifeflow.orchestration.waiting import StalledError
 
     class KilledWorker(Exception):
         pass

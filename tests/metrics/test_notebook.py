@@ -6,6 +6,9 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+import pytest
+
+pytestmark = pytest.mark.slow  # servers or a browser
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "quality_report.ipynb"
 

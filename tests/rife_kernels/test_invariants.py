@@ -84,7 +84,7 @@ def test_batch_equals_one_by_one(hdv3, triplets):
 
 
 def test_tta_averages_the_flipped_pair(triplets):
-    from rifeflow.engine import load_interpolator
+    from rifeflow.engine.runtime import load_interpolator
 
     tta, _ = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, True)
     plain, _ = load_interpolator("rife-hdv3", None, "cpu", 1.0, False, False)

@@ -21,7 +21,7 @@ def _ssim(a, b):
 @pytest.fixture(scope="module")
 def reference():
     """ECCV2022-RIFE's IFNet_HDv3 with the released flownet.pkl, run as its inference_img.py does."""
-    from rifeflow.weights import resolve_weights
+    from rifeflow.engine.weights import resolve_weights
     from tests.media.registry import reference_code
 
     sys.path.insert(0, str(reference_code()))

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rifeflow.quality import psnr
-from rifeflow.video_read import probe_video
+from rifeflow.metrics.quality import psnr
+from rifeflow.video.read import probe_video
 from tests.helpers import load_rgb
-from tests.pipeline.conftest import RIFEFLOW, free_port, stop, wait_for_http
+from tests.services import RIFEFLOW, free_port, stop, wait_for_http
+
+pytestmark = pytest.mark.slow  # servers or a browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

@@ -2,7 +2,7 @@
 process keeps no thread, file descriptor or memory from it.
 
 Memory is judged on the second half of the jobs: over the first ones the allocator settles (rifeflow
-keeps up to 256 MiB of freed native memory per process for reuse, `rifeflow/allocator.py`, and gradio's
+keeps up to 256 MiB of freed native memory per process for reuse, `rifeflow/engine/allocator.py`, and gradio's
 worker threads each touch their own), then RSS must stay put.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from rifeflow.sample import make_sample_clip
-from tests.pipeline.conftest import RIFEFLOW, free_port, stop, wait_for_http
+from rifeflow.video.sample import make_sample_clip
+from tests.services import RIFEFLOW, free_port, stop, wait_for_http
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 JOBS, WARMUP, SETTLED = 100, 5, 50
 FREE_BYTES = 8 * 1024  # room for a session folder and an output's first bytes, not for the output

@@ -1,0 +1,57 @@
+"""The model in a process: loaded once per option set, given its share of the cores, and the
+conversions between numpy frames and the (B, 3, H, W) tensors IFNet takes.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+
+import numpy as np
+import torch
+
+from rife_kernels import FrameInterpolator
+from rifeflow.engine.allocator import keep_freed_memory
+from rifeflow.engine.weights import ResolvedWeights, build_model, pick_device, resolve_weights
+
+log = logging.getLogger(__name__)
+
+MODEL_LOADS = {"count": 0}
+
+
+@functools.lru_cache(maxsize=4)
+def load_interpolator(model: str, weights: str | None, device: str | None, scale: float,
+                      fp16: bool, tta: bool) -> tuple[FrameInterpolator, ResolvedWeights]:
+    """One model per process and option set: Dask workers call this for every chunk."""
+    resolved = resolve_weights(model, weights)
+    dev = pick_device(device)
+    if fp16 and dev.type != "cuda":
+        log.info("fp16 requested but running on %s: using fp32", dev.type)
+    MODEL_LOADS["count"] += 1
+    keep_freed_memory()
+    return FrameInterpolator(build_model(resolved), dev, scale=scale, fp16=fp16, tta=tta), resolved
+
+
+def threads_per_worker(workers: int) -> int:
+    """Torch threads for one of `workers` processes so that workers x threads equals the cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def configure_threads(threads: int) -> int:
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def to_tensor(frames: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    """(H, W, 3) uint8/uint16 frames -> (B, 3, H, W) float in [0, 1]."""
+    peak = 65535.0 if frames[0].dtype == np.uint16 else 255.0
+    stacked = torch.from_numpy(np.stack(frames)).to(device)
+    return stacked.permute(0, 3, 1, 2).float().div_(peak)
+
+
+def to_arrays(frames: torch.Tensor, dtype: np.dtype) -> np.ndarray:
+    """(..., 3, H, W) float in [0, 1] -> (..., H, W, 3) uint8/uint16, rounded."""
+    peak = 65535.0 if dtype == np.uint16 else 255.0
+    scaled = frames.mul(peak).round_().clamp_(0, peak).movedim(-3, -1).cpu().numpy()
+    return scaled.astype(dtype)

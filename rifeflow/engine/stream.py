@@ -1,0 +1,131 @@
+"""The interpolation loop: RGB frames in, RGB frames out, at 2^exp times the rate or at given times.
+
+Plain functions over numpy frames and a loaded FrameInterpolator (runtime.py); no files, no Prefect.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from rife_kernels import SCENE_CUT_SSIM, FrameInterpolator, at_timesteps, classify_pairs, inbetweens
+from rifeflow.engine.runtime import to_arrays, to_tensor
+
+
+@dataclass
+class PairStats:
+    pairs: int = 0
+    static: int = 0
+    scene_cuts: int = 0
+    cut_indices: list[int] = field(default_factory=list)
+    frames_out: int = 0
+    repeats: int = 0  # output frames identical to the one before
+
+    @property
+    def duplicate_ratio(self) -> float:
+        return self.repeats / max(1, self.frames_out - 1)
+
+
+def counting_repeats(frames: Iterable[np.ndarray], stats: PairStats) -> Iterator[np.ndarray]:
+    """The frames unchanged, counting in `stats` those identical to their predecessor."""
+    previous = None
+    for frame in frames:
+        if previous is not None and (frame is previous or np.array_equal(frame, previous)):
+            stats.repeats += 1
+        stats.frames_out += 1
+        previous = frame
+        yield frame
+
+
+def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], exp: int, mode: str = "chain",
+                       batch_size: int = 4, stats: PairStats | None = None,
+                       hold_last: bool = True, scene_threshold: float = SCENE_CUT_SSIM) -> Iterator[np.ndarray]:
+    """Each input frame followed by its 2^exp - 1 in-betweens; the last frame is held 2^exp times.
+
+    With hold_last False the last frame is not emitted at all: a chunk that ends on the
+    next chunk's first frame leaves that frame to the next chunk.
+    """
+    stats = stats if stats is not None else PairStats()
+    n = 2**exp
+    pending: list[np.ndarray] = []
+    last = None
+    for frame in frames:
+        pending.append(frame)
+        if len(pending) == batch_size + 1:
+            yield from _emit_batch(interp, pending, exp, mode, batch_size, stats, scene_threshold)
+            pending = pending[-1:]
+        last = frame
+    if last is None:
+        return
+    if len(pending) > 1:
+        yield from _emit_batch(interp, pending, exp, mode, batch_size, stats, scene_threshold)
+    for _ in range(n if hold_last else 0):
+        yield last
+
+
+def _emit_batch(interp, frames, exp, mode, batch_size, stats, scene_threshold) -> Iterator[np.ndarray]:
+    """Frames[:-1], each followed by the in-betweens towards its successor."""
+    tensors = to_tensor(frames, interp.device)
+    mids, static, cut = inbetweens(interp, tensors[:-1], tensors[1:], exp, mode, max_batch=batch_size,
+                                   scene_threshold=scene_threshold)
+    mids = to_arrays(mids, frames[0].dtype)
+    for i, frame in enumerate(frames[:-1]):
+        if bool(cut[i]):
+            stats.cut_indices.append(stats.pairs + i)
+        yield frame
+        yield from mids[i]
+    stats.pairs += len(frames) - 1
+    stats.static += int(static.sum())
+    stats.scene_cuts += int(cut.sum())
+
+
+def interpolate_timeline(interp: FrameInterpolator, frames: Iterable[np.ndarray],
+                         positions: Sequence[tuple[int, Fraction]], tolerance: Callable[[int], Fraction],
+                         batch_size: int = 4, stats: PairStats | None = None, first_index: int = 0,
+                         scene_threshold: float = SCENE_CUT_SSIM) -> Iterator[np.ndarray]:
+    """The output frames at `positions` ((source index, timestep) each, in order), from the source frames.
+
+    A frame at timestep 0 is the source frame itself, untouched; one after the last source frame
+    holds it. Still pairs and scene cuts give the nearer frame. `tolerance(i)` is the bisection
+    tolerance for the pair (i, i + 1) (midpoint-only models). `frames` start at source index
+    `first_index` (a chunk's first frame).
+    """
+    stats = stats if stats is not None else PairStats()
+    wanted = iter(positions)
+    nxt = next(wanted, None)
+    prev, prev_index = None, first_index - 1
+    for index, frame in enumerate(frames, first_index):
+        if prev is not None:
+            steps = []
+            while nxt is not None and nxt[0] == prev_index:
+                steps.append(nxt[1])
+                nxt = next(wanted, None)
+            yield from _between(interp, prev, frame, prev_index, prev_index - first_index, steps, tolerance,
+                                batch_size, stats, scene_threshold)
+        prev, prev_index = frame, index
+    while nxt is not None and prev is not None:  # at or after the last frame given: it is held
+        yield prev
+        nxt = next(wanted, None)
+
+
+def _between(interp, frame0, frame1, index, pair, steps, tolerance, batch_size, stats, scene_threshold):
+    """The frames at `steps` between source frames `index` and `index + 1`, the stream's pair number `pair`."""
+    stats.pairs += 1
+    moving = [s for s in steps if s > 0]
+    made = {}
+    if moving:
+        tensors = to_tensor([frame0, frame1], interp.device)
+        static, cut = classify_pairs(tensors[:1], tensors[1:], scene_threshold)
+        if bool(static[0]) or bool(cut[0]):
+            stats.static += int(static[0])
+            if bool(cut[0]):
+                stats.scene_cuts += 1
+                stats.cut_indices.append(pair)  # counted from the stream's first frame, as interpolate_stream does
+            made = {s: frame0 if s < Fraction(1, 2) else frame1 for s in moving}
+        else:
+            out = at_timesteps(interp, tensors[:1], tensors[1:], moving, tolerance(index), max_batch=batch_size)
+            made = dict(zip(moving, to_arrays(out, frame0.dtype)))
+    for step in steps:
+        yield frame0 if step == 0 else made[step]

@@ -1,0 +1,133 @@
+"""Which Prefect API a run reports to, as Prefect's own settings resolve it, and Prefect's temporary
+server when they name none.
+
+Prefect reads PREFECT_API_URL (and PREFECT_API_KEY, which `prefect cloud login` stores) from the
+environment, a `.env` file, `prefect.toml`, `pyproject.toml`'s `[tool.prefect]` and the active
+profile in `profiles.toml`. Importing Prefect's settings costs about as much as importing Prefect,
+which `rifeflow run` overlaps with booting a temporary server; so the files are first looked at
+cheaply, and Prefect is asked only when one of them could name an API.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from rifeflow.orchestration.prefect_server import TemporaryServer
+
+
+@dataclass(frozen=True)
+class PrefectApi:
+    url: str
+    key: str | None
+
+
+def _profiles_path() -> Path:
+    home = os.environ.get("PREFECT_HOME")
+    return (Path(home) if home else Path.home() / ".prefect") / "profiles.toml"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace") if path.is_file() else ""
+    except OSError:
+        return ""
+
+
+def could_name_an_api() -> bool:
+    """True when any of Prefect's settings sources might set the API URL (never False when one does)."""
+    if any(os.environ.get(name) for name in ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH")):
+        return True
+    if "PREFECT_" in _read(Path(".env")) or Path("prefect.toml").is_file():
+        return True
+    if "tool.prefect" in _read(Path("pyproject.toml")):
+        return True
+    return "PREFECT_API_URL" in _read(_profiles_path())
+
+
+def configured_api() -> PrefectApi | None:
+    """The API Prefect's settings name, or None when Prefect would start its own ephemeral server."""
+    if not could_name_an_api():
+        return None
+    from prefect.settings import Settings
+
+    api = Settings().api  # read from the sources now, not as they were when Prefect was imported
+    if not api.url:
+        return None
+    key = api.key.get_secret_value() if api.key is not None else None
+    return PrefectApi(url=api.url, key=key)
+
+
+QUIET_PREFECT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    # A busy SQLite under a long run answers 503 for a while; Prefect's client retries those with
+    # exponential back-off (2, 4, 8, ... s). Its default of 5 tries gives up after about a minute.
+    "PREFECT_CLIENT_MAX_RETRIES": "9",
+}
+
+
+def quiet_prefect_env() -> None:
+    """Offline-friendly Prefect defaults; must run before Prefect is imported."""
+    for key, value in QUIET_PREFECT.items():
+        os.environ.setdefault(key, value)
+
+
+def startup_timeout() -> float:
+    return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
+
+
+def early_server() -> TemporaryServer | None:
+    """Start Prefect's temporary server now, unless Prefect's settings name an API; call before importing Prefect."""
+    if configured_api() is not None:
+        return None
+    return TemporaryServer()
+
+
+@contextlib.contextmanager
+def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
+    """Make this process and every process it starts use one Prefect API.
+
+    The one Prefect's settings name (environment, `.env`, `prefect.toml`, `pyproject.toml`
+    or the active profile, Cloud's included), exported so every process agrees. Otherwise
+    Prefect's own temporary server with its URL exported, so Dask workers do not each start
+    another: `server` if the caller started one with early_server (the caller stops it, after
+    its Dask workers have shut down and sent their last logs), else one started and stopped here.
+    """
+    api = configured_api()
+    if api is not None:
+        from rifeflow.storage.secrets import remember
+
+        remember(api.key)
+        exported = "PREFECT_API_URL" not in os.environ
+        os.environ["PREFECT_API_URL"] = api.url
+        try:
+            yield api.url
+        finally:
+            if exported:
+                os.environ.pop("PREFECT_API_URL", None)
+        return
+    owned = server is None
+    server = server or TemporaryServer()
+    try:
+        url = server.wait_ready(startup_timeout())
+        os.environ["PREFECT_API_URL"] = url
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+            _flush_prefect_logs()
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        if owned:
+            server.stop()
+
+
+def _flush_prefect_logs() -> None:
+    """Send buffered run logs while the temporary server still listens."""
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()

@@ -1,0 +1,104 @@
+"""Storage faults in one vocabulary: errors become Python's own (FileNotFoundError, PermissionError,
+ConnectionError) naming the URI, and an unreachable store is retried with backoff and counted.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import os
+import time
+from typing import Callable, Iterator, TypeVar
+
+from rifeflow.errors import AccessDenied, ObjectNotFound, StorageUnreachable
+from rifeflow.storage import secrets
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 16.0)  # an endpoint that is away for half a minute is waited for
+_RETRIES: contextvars.ContextVar[list | None] = contextvars.ContextVar("rifeflow_storage_retries", default=None)
+
+
+@contextlib.contextmanager
+def counting_retries() -> Iterator[list]:
+    """Count the storage retries made in this context (threads started with a copy of it included): box[0]."""
+    box = [0]
+    token = _RETRIES.set(box)
+    try:
+        yield box
+    finally:
+        _RETRIES.reset(token)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return secrets.redact(text[:300])
+
+
+@contextlib.contextmanager
+def translate_errors(uri: str) -> Iterator[None]:
+    """Storage errors as Python's own, each one line naming the URI: FileNotFoundError and
+    PermissionError (permanent), ConnectionError (transient), local OSErrors as they are."""
+    shown = secrets.redact(uri)
+    try:
+        yield
+    except FileExistsError:
+        raise
+    except FileNotFoundError as exc:
+        raise ObjectNotFound(f"{shown}: not found ({_short(exc)})") from None
+    except PermissionError as exc:
+        raise AccessDenied(f"{shown}: access denied ({_short(exc)}); check the credentials and the "
+                              "bucket's policy") from None
+    except IsADirectoryError:
+        raise
+    except OSError as exc:
+        if exc.errno is not None:  # a local condition (disk full, ...): keep its errno
+            raise OSError(exc.errno, f"{exc.strerror} ({secrets.redact(str(exc.filename or shown))})") from None
+        raise StorageUnreachable(f"{shown}: storage unreachable ({_short(exc)})") from None
+    except Exception as exc:  # botocore / aiohttp errors surface as their own types
+        name = type(exc).__name__
+        if "NoSuchKey" in name or "NoSuchBucket" in name:
+            raise ObjectNotFound(f"{shown}: not found ({_short(exc)})") from None
+        if any(w in name or w in str(exc) for w in ("AccessDenied", "Forbidden", "InvalidAccessKeyId",
+                                                   "SignatureDoesNotMatch")):
+            raise AccessDenied(f"{shown}: access denied ({_short(exc)})") from None
+        if any(word in name for word in ("Connect", "Timeout", "ClientError", "Endpoint", "Payload")):
+            raise StorageUnreachable(f"{shown}: storage unreachable ({_short(exc)})") from None
+        raise
+
+
+@contextlib.contextmanager
+def reading_source(uri: str) -> Iterator[None]:
+    """A source that vanished after the listing is a bad source (permanent), not a storage fault."""
+    from rifeflow.errors import VideoError
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise VideoError(secrets.redact(uri), "not found: deleted or moved after the listing") from None
+
+
+def retry_delays() -> tuple[float, ...]:
+    """The backoff before each retry; RIFEFLOW_STORAGE_RETRIES caps how many (0: fail at once)."""
+    count = os.environ.get("RIFEFLOW_STORAGE_RETRIES")
+    return RETRY_DELAYS_S if count is None else RETRY_DELAYS_S[:max(0, int(count))]
+
+
+def call(uri: str, operation: Callable[[], T]) -> T:
+    """`operation()` with errors translated; an unreachable store is retried with backoff, and counted."""
+    delays = retry_delays()
+    for attempt, delay in enumerate((*delays, None)):
+        try:
+            with translate_errors(uri):
+                return operation()
+        except ConnectionError as exc:
+            if delay is None:
+                raise
+            box = _RETRIES.get()
+            if box is not None:
+                box[0] += 1
+            log.warning("%s; retry %d of %d in %.0f s", exc, attempt + 1, len(delays), delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")

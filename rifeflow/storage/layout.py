@@ -1,0 +1,133 @@
+"""Where everything lives under DEST_URI. Only this module knows the layout."""
+from __future__ import annotations
+
+import posixpath
+import uuid
+from datetime import date
+
+from rifeflow.storage import store
+from rifeflow.errors import VideoError
+
+WORK_DIR = ".rifeflow"
+OUTPUT_CONTAINERS = (".mp4", ".mov", ".mkv")
+
+
+MAX_KEY_BYTES = 1024  # S3's limit on a whole key
+MAX_NAME_BYTES = 255  # a file name on every common filesystem
+
+
+def _relative_key(source_root: str, source_uri: str) -> str:
+    """The source's path below the root, taken literally (never normalised: `a/../b` stays visible)."""
+    _, root = store.filesystem(source_root)
+    _, path = store.filesystem(source_uri)
+    root = root.rstrip("/")
+    if path == root:
+        return posixpath.basename(path)
+    if not path.startswith(root + "/"):
+        raise VideoError(printable(source_uri), f"not under {printable(source_root)}")
+    return path[len(root) + 1:]
+
+
+def unsafe_reason(rel: str) -> str | None:
+    """Why a relative key cannot name an output safely, or None."""
+    if rel.startswith("/") or "//" in rel:
+        return "empty path segment (leading or doubled '/')"
+    segments = rel.split("/")
+    if any(seg in (".", "..") for seg in segments):
+        return "'.' or '..' path segment (it could point outside DEST)"
+    if any(ord(c) < 32 or ord(c) == 127 for c in rel):
+        return "control character (newline, tab, ...) in the name"
+    if "\\" in rel:
+        return "backslash in the name"
+    if any(len(seg.encode()) > MAX_NAME_BYTES - 40 for seg in segments):
+        return f"a path segment longer than {MAX_NAME_BYTES - 40} bytes"
+    return None
+
+
+def printable(uri: str) -> str:
+    """A URI safe to put on one line of a log or summary: control characters escaped."""
+    return "".join(c if 32 <= ord(c) != 127 else repr(c)[1:-1] for c in str(uri))
+
+
+def output_uri(source_root: str, dest_uri: str, source_uri: str) -> str:
+    """Same relative path under DEST; containers H.264 cannot go in (.webm, .avi, ...) become .mp4.
+
+    Raises VideoError for a key that cannot name an output safely (see `unsafe_reason`).
+    """
+    rel = _relative_key(source_root, source_uri)
+    reason = unsafe_reason(rel)
+    if reason:
+        raise VideoError(printable(source_uri), f"refused: {reason}")
+    stem, ext = posixpath.splitext(rel)
+    uri = store.join(dest_uri, stem + (ext if ext.lower() in OUTPUT_CONTAINERS else ".mp4"))
+    if len(store.filesystem(uri)[1].encode()) > MAX_KEY_BYTES - 64:
+        raise VideoError(printable(source_uri), f"refused: its output key would exceed {MAX_KEY_BYTES - 64} bytes")
+    return uri
+
+
+def plan_outputs(source_root: str, dest_uri: str, sources: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """({source: output} for the sources that get one, {source: reason} for those refused).
+
+    Two sources that would write one output (x.avi and x.mp4 both make x.mp4) never overwrite
+    each other: the one already in the output's container keeps the name (else the first in
+    order), the others are refused, naming the source that has it.
+    """
+    outputs, refused = {}, {}
+    for uri in sources:
+        try:
+            outputs[uri] = output_uri(source_root, dest_uri, uri)
+        except VideoError as exc:
+            refused[uri] = exc.reason
+    by_output: dict[str, list[str]] = {}
+    for uri, out in outputs.items():
+        by_output.setdefault(out, []).append(uri)
+    for out, claimants in by_output.items():
+        if len(claimants) < 2:
+            continue
+        same_ext = [u for u in claimants if posixpath.splitext(u)[1] == posixpath.splitext(out)[1]]
+        keeper = (same_ext or sorted(claimants))[0]
+        for uri in claimants:
+            if uri != keeper:
+                del outputs[uri]
+                refused[uri] = (f"refused: its output {printable(out)} is also the output of {printable(keeper)}; "
+                                "rename one of them")
+    return outputs, refused
+
+
+def manifest_uri(dest_uri: str, video_key: str) -> str:
+    return store.join(dest_uri, WORK_DIR, "manifests", f"{video_key}.json")
+
+
+def chunk_uri(dest_uri: str, key: str) -> str:
+    return store.join(dest_uri, WORK_DIR, "chunks", key[:2], f"{key}.mkv")
+
+
+def chunk_result_uri(chunk_output_uri: str) -> str:
+    """Where a chunk's result record is stored, beside its output."""
+    return chunk_output_uri.rsplit(".", 1)[0] + ".json"
+
+
+def staging_dir(dest_uri: str, output_uri: str) -> str:
+    """Where an output is uploaded before it is moved into place; only the output's lease holder writes here."""
+    from rifeflow.manifests.planning import content_key
+
+    return store.join(dest_uri, WORK_DIR, "staging", content_key("staging", output_uri))
+
+
+def staging_uri(dest_uri: str, output_uri: str, suffix: str) -> str:
+    return store.join(staging_dir(dest_uri, output_uri), f"{uuid.uuid4().hex}{suffix}")
+
+
+def metrics_root(dest_uri: str) -> str:
+    return store.join(dest_uri, "metrics")
+
+
+def metrics_file_uri(dest_uri: str, run_date: date, name: str) -> str:
+    return store.join(metrics_root(dest_uri), f"run_date={run_date.isoformat()}", f"part-{name}.parquet")
+
+
+def is_work_path(dest_uri: str, uri: str) -> bool:
+    """Files rifeflow itself wrote under DEST (never treated as catalog input)."""
+    _, dest = store.filesystem(dest_uri)
+    _, path = store.filesystem(uri)
+    return path.startswith(dest.rstrip("/") + "/")

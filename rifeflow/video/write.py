@@ -1,0 +1,203 @@
+"""Writing video with PyAV: H.264 tagged like the source, audio carried over, atomic rename."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from fractions import Fraction
+from typing import Callable, Iterable
+
+import av
+import numpy as np
+from av.video.reformatter import Interpolation
+
+from rifeflow.manifests.records import VideoProbe
+from rifeflow.errors import OptionError, VideoError
+from rifeflow.threads import BackgroundSink
+from rifeflow.video.read import rgb_format
+
+log = logging.getLogger(__name__)
+
+CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+# Audio codecs each output container takes as they are; anything else is re-encoded to AAC.
+COPYABLE_AUDIO = {
+    "mp4": {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"},
+    "mov": {"aac", "mp3", "ac3", "eac3", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le"},
+    "matroska": None,  # takes everything
+}
+# swscale's matrices by the stream's AVColorSpace value; unknown ones decode as BT.601.
+_MATRIX = {1: "itu709", 4: "fcc", 5: "itu601", 6: "smpte170m", 7: "smpte240m", 9: "bt2020", 10: "bt2020"}
+AUDIO_LEAD_SECONDS = 0.5
+# swscale's default RGB->YUV path rounds with a bias of about a level; accurate rounding removes it.
+RGB_TO_YUV = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
+
+
+def container_for(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in CONTAINERS:
+        raise OptionError(f"{path}: unsupported output extension {ext or '(none)'}; use one of {', '.join(CONTAINERS)}")
+    return CONTAINERS[ext]
+
+
+def _named_layout(cc) -> str:
+    """A channel layout the AAC encoder accepts ("1 channels" from an AVI is not one)."""
+    name = cc.layout.name if cc.layout else ""
+    if name and "channels" not in name:
+        return name
+    return {1: "mono", 2: "stereo", 6: "5.1"}.get(cc.channels or 2, "stereo")
+
+
+class AudioCarrier:
+    """Moves every audio stream of the source into the output, interleaved with the video."""
+
+    def __init__(self, probe: VideoProbe, output: av.container.OutputContainer, fmt: str):
+        self.input = av.open(probe.source, metadata_errors="ignore")
+        self.output = output
+        self.routes = {}
+        copyable = COPYABLE_AUDIO[fmt]
+        for stream in self.input.streams.audio:
+            if copyable is None or stream.codec_context.name in copyable:
+                self.routes[stream.index] = (output.add_stream_from_template(stream), None)
+            else:
+                log.info("re-encoding audio stream %d (%s) to AAC for %s", stream.index, stream.codec_context.name, fmt)
+                cc = stream.codec_context
+                layout = _named_layout(cc)
+                out = output.add_stream("aac", rate=cc.sample_rate)
+                out.layout, out.format = layout, "fltp"
+                resampler = av.AudioResampler(format="fltp", layout=layout, rate=cc.sample_rate)
+                self.routes[stream.index] = (out, resampler)
+        self.packets = self.input.demux(*self.input.streams.audio) if self.routes else iter(())
+        self.pending = None
+
+    def mux_until(self, seconds: float | None) -> None:
+        """Mux source audio packets that start before `seconds` (all of them when None)."""
+        while True:
+            packet = self.pending or next(self.packets, None)
+            self.pending = None
+            if packet is None:
+                return
+            if packet.dts is None:
+                continue
+            if seconds is not None and packet.pts is not None and packet.pts * packet.time_base > seconds:
+                self.pending = packet
+                return
+            self._mux(packet)
+
+    def _mux(self, packet) -> None:
+        out, resampler = self.routes[packet.stream.index]
+        if resampler is None:
+            packet.stream = out
+            self.output.mux(packet)
+            return
+        for frame in packet.decode():
+            for resampled in resampler.resample(frame):
+                self.output.mux(out.encode(resampled))
+
+    def finish(self) -> None:
+        self.mux_until(None)
+        for out, resampler in self.routes.values():
+            if resampler is not None:
+                for resampled in resampler.resample(None):
+                    self.output.mux(out.encode(resampled))
+                self.output.mux(out.encode(None))
+        self.input.close()
+
+
+class VideoWriter:
+    """Encode RGB frames at `rate` to a temporary file beside `path`; `close()` renames it into place."""
+
+    def __init__(self, path: str, probe: VideoProbe, rate: Fraction, bit_depth: int = 8,
+                 crf: int = 16, preset: str = "medium", audio: bool = True):
+        self.path = os.fspath(path)
+        fmt = container_for(self.path)
+        directory, name = os.path.split(os.path.abspath(self.path))
+        os.makedirs(directory, exist_ok=True)
+        self.tmp_path = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.partial")
+        self.rate = Fraction(rate)
+        self.bit_depth = bit_depth
+        self.rgb_format = rgb_format(bit_depth)
+        odd = probe.width % 2 or probe.height % 2
+        # 4:2:0 needs even sizes; odd-sized sources keep their size in 4:4:4 instead.
+        self.pix_fmt = ("yuv444p" if odd else "yuv420p") + ("10le" if bit_depth > 8 else "")
+        self.matrix = _MATRIX.get(probe.colorspace, "itu601")
+        self.range = "JPEG" if probe.color_range == 2 else "MPEG"
+        self.audio = None
+        self.output = av.open(self.tmp_path, "w", format=fmt)
+        try:
+            self.stream = self._add_video_stream(probe, crf, preset)
+            self.audio = AudioCarrier(probe, self.output, fmt) if audio else None
+        except Exception:
+            self.abort()
+            raise
+        self.pts0 = round(probe.start_time * self.rate)
+        self.count = 0
+
+    def _add_video_stream(self, probe: VideoProbe, crf: int, preset: str):
+        stream = self.output.add_stream("libx264", rate=self.rate)
+        stream.width, stream.height, stream.pix_fmt = probe.width, probe.height, self.pix_fmt
+        stream.options = {"crf": str(crf), "preset": preset}
+        cc = stream.codec_context
+        cc.time_base = 1 / self.rate
+        cc.colorspace, cc.color_range = probe.colorspace, probe.color_range
+        cc.color_primaries, cc.color_trc = probe.color_primaries, probe.color_trc
+        if probe.rotation:
+            stream.set_display_rotation(probe.rotation)  # players turn phone footage upright, as for the source
+        return stream
+
+    def write(self, rgb: np.ndarray) -> None:
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=self.rgb_format)
+        frame = frame.reformat(format=self.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.range,
+                                interpolation=RGB_TO_YUV)
+        frame.pts = self.pts0 + self.count
+        frame.time_base = 1 / self.rate
+        self.count += 1
+        self.output.mux(self.stream.encode(frame))
+        if self.audio is not None:
+            self.audio.mux_until(float(frame.pts / self.rate) + AUDIO_LEAD_SECONDS)
+
+    def close(self) -> str:
+        """Flush, check a file was written, and move it to its final name. Returns the path."""
+        try:
+            self.output.mux(self.stream.encode(None))
+            if self.audio is not None:
+                self.audio.finish()
+            self.output.close()
+            if self.count == 0 or not os.path.exists(self.tmp_path) or os.path.getsize(self.tmp_path) == 0:
+                raise VideoError(self.path, "no frames were written")
+            os.replace(self.tmp_path, self.path)
+            return self.path
+        except Exception:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Drop the partial output; the final path is never touched."""
+        try:
+            self.output.close()
+        except Exception:  # closing a half-written container may fail; the file goes anyway
+            pass
+        if self.audio is not None:
+            self.audio.input.close()
+        if os.path.exists(self.tmp_path):
+            os.remove(self.tmp_path)
+
+
+def encode_frames(writer: VideoWriter, frames: Iterable[np.ndarray],
+                  on_frame: Callable[[int, np.ndarray], None] | None = None) -> str:
+    """Encode every frame in a background thread and publish the file; on any error nothing is left.
+
+    `on_frame(count, frame)` sees each frame as it is queued. The encoder thread has stopped
+    before the container is closed, whatever failed.
+    """
+    sink = BackgroundSink(writer.write, depth=16)
+    try:
+        for count, frame in enumerate(frames, 1):
+            sink.put(frame)
+            if on_frame is not None:
+                on_frame(count, frame)
+        sink.close()
+        return writer.close()
+    except BaseException:
+        sink.cancel()
+        writer.abort()
+        raise

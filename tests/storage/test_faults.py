@@ -1,0 +1,104 @@
+"""Storage errors become Python's own at the edge, each naming the URI; an unreachable store is
+retried with backoff and counted. A real S3 server (moto) on loopback, a port nobody listens on,
+and the local filesystem."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from rifeflow.errors import AccessDenied, ObjectNotFound, StorageUnreachable, VideoError, error_category, retryable
+from rifeflow.storage import faults, store
+
+
+def test_a_missing_object_is_file_not_found_naming_it(s3_endpoint, bucket, s3fs_clean):
+    uri = f"s3://{bucket}/videos/none.mp4"
+    with pytest.raises(ObjectNotFound, match=f"^{uri}: not found") as info:
+        store.read_bytes(uri)
+    assert isinstance(info.value, FileNotFoundError) and not retryable(info.value)
+    assert error_category(info.value) == "missing_object"
+
+
+def test_a_missing_bucket_or_prefix_is_named_not_an_empty_catalog(s3_endpoint, bucket, s3fs_clean):
+    with pytest.raises(ObjectNotFound, match="the bucket 'no-such-bucket-here' does not exist"):
+        store.list_videos("s3://no-such-bucket-here/in")
+    with pytest.raises(ObjectNotFound, match=f"s3://{bucket}/typo: not found .*no such folder or prefix"):
+        store.list_videos(f"s3://{bucket}/typo")
+
+
+def test_objects_written_atomically_read_back_and_exclusive_creation_wins_once(s3_endpoint, bucket, s3fs_clean):
+    uri = f"s3://{bucket}/runs/lease.json"
+    assert store.create_exclusive(uri, b"first") is True
+    assert store.create_exclusive(uri, b"second") is False
+    assert store.read_bytes(uri) == b"first"
+    store.write_json_atomic(f"s3://{bucket}/m.json", {"b": 1, "a": [1, 2]})
+    assert store.read_json(f"s3://{bucket}/m.json") == {"a": [1, 2], "b": 1}
+
+
+def test_a_store_that_does_not_answer_is_retried_counted_and_then_unreachable(monkeypatch, s3fs_clean):
+    import socket
+
+    with socket.socket() as s:  # a port bound by nobody once this block ends
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's own retries off: rifeflow's backoff meets the fault
+    monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "2")
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()
+    started = time.monotonic()
+    with faults.counting_retries() as retries, pytest.raises(StorageUnreachable) as info:
+        store.read_bytes("s3://anything/x.json")
+    assert str(info.value).startswith("s3://anything/x.json: storage unreachable")
+    assert retries[0] == 2 and time.monotonic() - started >= sum(faults.RETRY_DELAYS_S[:2])
+    assert isinstance(info.value, ConnectionError) and retryable(info.value)
+    assert error_category(info.value) == "storage"
+
+
+def test_retries_stop_at_once_when_set_to_zero(monkeypatch):
+    monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "0")
+    assert faults.retry_delays() == ()
+    monkeypatch.delenv("RIFEFLOW_STORAGE_RETRIES")
+    assert faults.retry_delays() == faults.RETRY_DELAYS_S
+
+
+def test_botocore_denials_and_timeouts_get_their_python_names():
+    class AccessDeniedError(Exception):  # how botocore and aiohttp name theirs
+        pass
+
+    class ConnectTimeoutError(Exception):
+        pass
+
+    with pytest.raises(AccessDenied, match="^s3://b/k: access denied"):
+        with faults.translate_errors("s3://b/k"):
+            raise AccessDeniedError("An error occurred (AccessDenied) when calling GetObject")
+    with pytest.raises(StorageUnreachable, match="^s3://b/k: storage unreachable"):
+        with faults.translate_errors("s3://b/k"):
+            raise ConnectTimeoutError("Connect timeout on endpoint URL")
+    with pytest.raises(KeyError):  # anything else is a bug, and stays what it is
+        with faults.translate_errors("s3://b/k"):
+            raise KeyError("k")
+
+
+def test_a_local_condition_keeps_its_errno_and_a_credential_never_shows(tmp_path):
+    import errno
+
+    with pytest.raises(OSError) as info:
+        with faults.translate_errors("s3://user:s3cr3t@b/k"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "chunk.mkv"))
+    assert info.value.errno == errno.ENOSPC and not isinstance(info.value, ConnectionError)
+    with pytest.raises(ObjectNotFound) as missing:
+        with faults.translate_errors("s3://user:s3cr3t@b/k"):
+            raise FileNotFoundError("k")
+    assert "s3cr3t" not in str(missing.value)
+
+
+def test_a_source_gone_after_the_listing_is_a_bad_video_not_a_storage_fault(tmp_path):
+    gone = tmp_path / "gone.mp4"
+    with pytest.raises(VideoError, match="gone.mp4: not found: deleted or moved after the listing") as info:
+        with faults.reading_source(str(gone)):
+            store.read_bytes(str(gone))
+    assert not retryable(info.value) and error_category(info.value) == "bad_video"
