@@ -36,25 +36,12 @@ class InterpolationChoices(BaseModel):
             raise ValueError(f"exp must be an integer from 1 to 4 (factor 2, 4, 8 or 16), got {value!r}")
         return value
 
-    @field_validator("model")
+    @field_validator("model", "scale", "mode")
     @classmethod
-    def _known_model(cls, value: str) -> str:
-        if value not in MODEL_NAMES:
-            raise ValueError(f"unknown model {value!r}: choose one of {', '.join(sorted(MODEL_NAMES))}")
-        return value
-
-    @field_validator("scale")
-    @classmethod
-    def _known_scale(cls, value: float) -> float:
-        if value not in SCALES:
-            raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, got {value}")
-        return float(value)
-
-    @field_validator("mode")
-    @classmethod
-    def _known_mode(cls, value: str) -> str:
-        if value not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {value!r}")
+    def _one_of_the_allowed(cls, value, info):
+        allowed = InterpolationChoices.model_fields[info.field_name].json_schema_extra["enum"]
+        if value not in allowed:
+            raise ValueError(f"{info.field_name} must be one of {', '.join(map(str, allowed))}, got {value!r}")
         return value
 
     @field_validator("fps", mode="before")

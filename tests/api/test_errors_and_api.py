@@ -71,7 +71,7 @@ def test_bad_input_names_the_file_and_reason_and_leaves_no_output(videos, tmp_pa
 
 def test_unsupported_options_are_refused_before_any_work(sample, tmp_path):
     for kwargs, message in [({"exp": 5}, "exp must be"), ({"scale": 3.0}, "scale must be one of"),
-                            ({"mode": "direct"}, "direct mode needs"), ({"model": "rife-9"}, "unknown model")]:
+                            ({"mode": "direct"}, "direct mode needs"), ({"model": "rife-9"}, "model must be one of rife-4.25, rife-hdv3")]:
         with pytest.raises(OptionError, match=message):
             interpolate_video(sample, tmp_path / "o.mp4", **kwargs)
     with pytest.raises(OptionError, match="unsupported output extension"):

@@ -32,7 +32,7 @@ def test_package_api_still_loads_on_use():
 
 
 def test_unknown_model_is_refused_by_the_config():
-    with pytest.raises(ValidationError, match="unknown model 'rife-9'"):
+    with pytest.raises(ValidationError, match="model must be one of rife-4.25, rife-hdv3, got 'rife-9'"):
         CatalogConfig(source_uri="a", dest_uri="b", model="rife-9")
 
 

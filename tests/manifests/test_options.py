@@ -17,7 +17,7 @@ REFUSED = [
     ({"exp": 5}, "exp must be an integer from 1 to 4 (factor 2, 4, 8 or 16), got 5"),
     ({"exp": True}, "exp must be an integer from 1 to 4"),
     ({"scale": 3.0}, "scale must be one of 0.25, 0.5, 1.0, 2.0, 4.0, got 3.0"),
-    ({"model": "rife-9"}, "unknown model 'rife-9': choose one of rife-4.25, rife-hdv3"),
+    ({"model": "rife-9"}, "model must be one of rife-4.25, rife-hdv3, got 'rife-9'"),
     ({"mode": "diagonal"}, "mode must be one of chain, direct, got 'diagonal'"),
     ({"mode": "direct"}, "direct mode needs a model with arbitrary timesteps (--model rife-4.25)"),
     ({"fps": "fast"}, "not a frame rate: 'fast' (examples: 60, 60000/1001, 59.94, 2.5x)"),
