@@ -1,12 +1,14 @@
 """The catalog flow's parameters: one typed record, so the Prefect UI shows a form."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rifeflow.manifests.options import InterpolationChoices
-from rifeflow.manifests.records import InterpolationOptions
+
+if TYPE_CHECKING:
+    from rifeflow.manifests.records import InterpolationOptions
 
 
 # The environment variables prefect.yaml reads these fields from at deploy time.
@@ -59,4 +61,6 @@ class CatalogConfig(InterpolationChoices, CatalogLocations):
         return value
 
     def options(self, weights_sha256: str) -> InterpolationOptions:
+        from rifeflow.manifests.records import InterpolationOptions  # (the command line's help needs no records)
+
         return InterpolationOptions(**self.choices(), weights_sha256=weights_sha256)

@@ -15,14 +15,17 @@ from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES, MODES, SCALES, SCENE_
 
 
 class InterpolationChoices(BaseModel):
+    """What a user chooses about interpolation; `enum` lists a field's allowed values."""
+
     exp: int = Field(1, description="interpolation factor 2^exp, exp from 1 to 4")
-    fps: Optional[str] = Field(None, description="output frame rate instead of 2^exp (exp is then ignored): 60, 60000/1001, 59.94 (read "
-                                                 "as 60000/1001), or a factor such as 2.5x (default: none, exp "
-                                                 "decides)")
+    fps: Optional[str] = Field(None, description="output frame rate instead of 2^exp (exp is then ignored): 60, "
+                                                 "60000/1001, 59.94 (read as 60000/1001), or a factor such as 2.5x "
+                                                 "(default: none, exp decides)")
     scene_threshold: float = Field(SCENE_CUT_SSIM, ge=0, le=1,
                                    description="thumbnail SSIM under which neighbouring frames are a scene cut and "
                                                "are not blended; 0 turns detection off")
-    model: str = Field(DEFAULT_MODEL, description="IFNet weights to use", json_schema_extra={"enum": sorted(MODEL_NAMES)})
+    model: str = Field(DEFAULT_MODEL, description="IFNet weights to use",
+                       json_schema_extra={"enum": sorted(MODEL_NAMES)})
     scale: float = Field(1.0, description="flow scale; 0.5 for 4K", json_schema_extra={"enum": list(SCALES)})
     tta: bool = Field(False, description="test-time augmentation: average with the flipped pair (slower)")
     mode: str = Field("chain", description="chain: repeated 2x passes (best quality); direct: all timesteps at once "

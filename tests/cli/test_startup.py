@@ -16,8 +16,8 @@ def test_registry_and_torch_free_names_agree():
 
 
 def test_cli_and_run_plumbing_import_without_torch():
-    code = ("import sys, rifeflow, rifeflow.cli.main, rifeflow.cli.catalog, rifeflow.orchestration.dask_cluster, rifeflow.errors, "
-            "rifeflow.manifests.config, rife_kernels; rifeflow.cli.main.build_parser(); "
+    code = ("import sys, rifeflow, rifeflow.cli.main, rifeflow.cli.catalog, rifeflow.orchestration.dask_cluster, "
+            "rifeflow.errors, rifeflow.manifests.config, rife_kernels; rifeflow.cli.main.build_parser(); "
             "print(sorted(m for m in ('torch', 'prefect', 'distributed') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
