@@ -12,9 +12,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
-from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions,
-                               PreparedVideo, SourceStat, StitchResult, VideoManifest)
 from rifeflow.errors import retryable
+from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions,
+                                        PreparedVideo, SourceStat, StitchResult, VideoManifest)
 
 
 def transient_only(task, task_run, state) -> bool:

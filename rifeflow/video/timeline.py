@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from rifeflow.manifests.rates import (bisection_tolerance, constant_times, measured_times, output_frame_count,
-                             output_positions)
+                                      output_positions)
 from rifeflow.manifests.records import VideoProbe
 
 

@@ -15,6 +15,7 @@ from rifeflow.manifests.records import VideoProbe
 from rifeflow.errors import OptionError, VideoError
 from rifeflow.threads import BackgroundSink
 from rifeflow.video.read import rgb_format
+from rifeflow.video.x264_cpu import this_machines_x264_asm
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,9 @@ class VideoWriter:
         stream = self.output.add_stream("libx264", rate=self.rate)
         stream.width, stream.height, stream.pix_fmt = probe.width, probe.height, self.pix_fmt
         stream.options = {"crf": str(crf), "preset": preset}
+        asm = this_machines_x264_asm()
+        if asm:  # reproducible output on AVX-512 machines (see x264_cpu.py)
+            stream.options = {**stream.options, "x264-params": f"asm={asm}"}
         cc = stream.codec_context
         cc.time_base = 1 / self.rate
         cc.colorspace, cc.color_range = probe.colorspace, probe.color_range
