@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 
+from rifeflow.errors import VideoError
 from rifeflow.manifests.records import StitchResult, VideoManifest
 from rifeflow.storage import layout, scratch, store
 from rifeflow.video.chunks import read_chunk
@@ -26,17 +27,30 @@ def _chunk_frames(uris: list[str]):
 def stitch_video(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> StitchResult:
     """Publish the finished video; its facts come from the local file before upload, not from a download."""
     started = time.perf_counter()
-    probe = manifest.probe
     counts = [c.frames_out(manifest.options.exp) for c in manifest.chunks]
     seams = {sum(counts[:i]) for i in range(1, len(counts))}
     ext = os.path.splitext(manifest.output_uri)[1]
     stats = TemporalStats()
+    try:
+        facts = _encode(manifest, dest_uri, crf, preset, ext, seams, stats)
+    except VideoError as exc:  # name the source, not this worker's scratch copy of it
+        raise VideoError(manifest.source_uri, exc.reason) from None
+    scratch.release(manifest.source_uri, manifest.source_stat)
+    return StitchResult(output_uri=manifest.output_uri, facts=facts, temporal=stats.summary(),
+                        seconds=time.perf_counter() - started)
+
+
+def _encode(manifest: VideoManifest, dest_uri: str, crf: int, preset: str, ext: str, seams: set[int],
+            stats: TemporalStats) -> dict:
+    """Encode the chunks with the source's audio and publish the result; returns the output's facts."""
+    probe = manifest.probe
     with scratch.clear_when_full(f"{manifest.output_uri}: stitching"), \
             scratch.source_copy(manifest.source_uri, manifest.source_stat) as source, \
             tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         local_out = os.path.join(tmp, "out" + ext)
-        writer = VideoWriter(local_out, probe.model_copy(update={"source": source}), manifest.options.output_rate(probe.rate),
-                             bit_depth=probe.frame_bits, crf=crf, preset=preset)
+        writer = VideoWriter(local_out, probe.model_copy(update={"source": source}),
+                             manifest.options.output_rate(probe.rate), bit_depth=probe.frame_bits, crf=crf,
+                             preset=preset)
         frames = prefetch(_chunk_frames([c.output_uri for c in manifest.chunks]), depth=16)
         encode_frames(writer, frames, lambda count, frame: stats.add(frame, at_seam=count - 1 in seams))
         output, _ = probe_timeline(local_out, decode=False)
@@ -44,6 +58,4 @@ def stitch_video(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) 
         staging = layout.staging_uri(dest_uri, manifest.output_uri, ext)
         store.upload_atomic(local_out, staging)
         store.move(staging, manifest.output_uri)
-    scratch.release(manifest.source_uri, manifest.source_stat)
-    return StitchResult(output_uri=manifest.output_uri, facts=facts, temporal=stats.summary(),
-                        seconds=time.perf_counter() - started)
+    return facts

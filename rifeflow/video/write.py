@@ -69,6 +69,7 @@ class AudioCarrier:
                 self.routes[stream.index] = (out, resampler)
         self.packets = self.input.demux(*self.input.streams.audio) if self.routes else iter(())
         self.pending = None
+        self.last_dts: dict[int, int] = {}
 
     def mux_until(self, seconds: float | None) -> None:
         """Mux source audio packets that start before `seconds` (all of them when None)."""
@@ -87,8 +88,18 @@ class AudioCarrier:
     def _mux(self, packet) -> None:
         out, resampler = self.routes[packet.stream.index]
         if resampler is None:
+            index, dts = packet.stream.index, packet.dts
+            previous = self.last_dts.get(index)
+            self.last_dts[index] = dts
             packet.stream = out
-            self.output.mux(packet)
+            try:
+                self.output.mux(packet)
+            except av.FFmpegError as exc:  # the muxer names only its own (temporary) output file
+                at = float(dts * packet.time_base)
+                why = "its timestamps do not increase" if previous is not None and dts <= previous else \
+                    f"the muxer refused the packet at {at:.3f} s"
+                raise VideoError(self.input.name, f"audio stream {index} cannot be copied into "
+                                 f"{self.output.format.name}: {why} ({exc.strerror or exc})") from None
             return
         for frame in packet.decode():
             for resampled in resampler.resample(frame):

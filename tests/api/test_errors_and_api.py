@@ -45,11 +45,27 @@ def _truncated(videos, path):
     return path
 
 
+def _stuck_audio(videos, path):
+    """Megamind.avi's first seconds, every audio packet stamped 0: the MP4 muxer refuses the copy."""
+    with av.open(str(videos / "megamind.avi")) as src, av.open(str(path), "w") as out:
+        video, audio = src.streams.video[0], src.streams.audio[0]
+        routes = {video.index: out.add_stream_from_template(video), audio.index: out.add_stream_from_template(audio)}
+        for packet in src.demux(video, audio):
+            if packet.dts is None or packet.pts is None or packet.pts * packet.time_base > 2:
+                continue
+            if packet.stream.type == "audio":
+                packet.pts = packet.dts = 0
+            packet.stream = routes[packet.stream.index]
+            out.mux(packet)
+    return path
+
+
 BAD = {
     "empty.mp4": (lambda videos, p: (p.write_bytes(b""), p)[1], "empty file"),
     "notes.mp4": (lambda videos, p: (p.write_text("these are not frames\n"), p)[1], "not a video"),
     "truncated.mp4": (_truncated, "not a video|truncated|damaged"),
     "voice.mp4": (lambda videos, p: _audio_only(p), "no video stream"),
+    "stuck_audio.avi": (_stuck_audio, "audio stream 1 cannot be copied into mp4: its timestamps do not increase"),
 }
 
 
