@@ -2,11 +2,13 @@
 how to run the CLI against them."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -181,3 +183,35 @@ def dask_processes(tmp_path, prefect_server):
     yield start
     for cluster in started:
         cluster.close()
+
+
+class Blackhole:
+    """An endpoint that accepts every connection, reads what is sent and never answers: a hung server,
+    or one behind a network partition. Counts the connections made to it."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(client)
+            threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+
+    @staticmethod
+    def _swallow(client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while client.recv(65536):
+                pass
+
+    def close(self) -> None:
+        for s in (self.listener, *self.connections):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked on it, which close() alone does not
+            s.close()

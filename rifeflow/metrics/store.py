@@ -16,7 +16,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from rifeflow.manifests.records import VideoManifest, VideoOutcome
-from rifeflow.storage import layout, store
+from rifeflow.storage import faults, layout, store
 from rifeflow.metrics.schema import SCHEMA, SCHEMA_VERSION
 
 STAGES = ("prepare", "interpolate", "stitch", "metrics")
@@ -74,10 +74,11 @@ def write_run(dest_uri: str, rows: list[dict], run_id: str, attempt: int, run_st
 
 def metrics_dataset(dest_uri: str) -> ds.Dataset:
     """The whole dataset, read with pyarrow (through s3fs for s3:// URIs)."""
-    fs, root = store.filesystem(layout.metrics_root(dest_uri))
-    files = [p for p in fs.find(root) if p.endswith(".parquet")] if fs.exists(root) else []
+    uri = layout.metrics_root(dest_uri)
+    fs, root = store.filesystem(uri)
+    files = faults.call(uri, lambda: [p for p in fs.find(root) if p.endswith(".parquet")] if fs.exists(root) else [])
     if not files:
-        raise FileNotFoundError(f"no metrics under {layout.metrics_root(dest_uri)}")
+        raise FileNotFoundError(f"no metrics under {uri}")
     partitioning = ds.partitioning(pa.schema([("run_date", pa.string())]), flavor="hive")
     # Read with the current schema: files of older runs lack the newer columns, which read as nulls.
     return ds.dataset(root, filesystem=fs, format="parquet", partitioning=partitioning,
@@ -85,4 +86,5 @@ def metrics_dataset(dest_uri: str) -> ds.Dataset:
 
 
 def read_metrics(dest_uri: str) -> pd.DataFrame:
-    return metrics_dataset(dest_uri).to_table().to_pandas()
+    dataset = metrics_dataset(dest_uri)
+    return faults.call(layout.metrics_root(dest_uri), lambda: dataset.to_table().to_pandas())

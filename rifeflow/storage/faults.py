@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# botocore's and aiohttp's transient failures, by the words in their type names: the ones s3fs's own
+# retry loop (switched off, see s3_client) would have retried, and the connection errors.
+TRANSIENT_NAMES = ("Connect", "Disconnect", "Timeout", "ClientError", "Endpoint", "Payload", "IncompleteRead",
+                   "ResponseParser")
 RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 16.0)  # an endpoint that is away for half a minute is waited for
 _RETRIES: contextvars.ContextVar[list | None] = contextvars.ContextVar("rifeflow_storage_retries", default=None)
 
@@ -64,7 +68,7 @@ def translate_errors(uri: str) -> Iterator[None]:
         if any(w in name or w in str(exc) for w in ("AccessDenied", "Forbidden", "InvalidAccessKeyId",
                                                    "SignatureDoesNotMatch")):
             raise AccessDenied(f"{shown}: access denied ({_short(exc)})") from None
-        if any(word in name for word in ("Connect", "Timeout", "ClientError", "Endpoint", "Payload")):
+        if any(word in name for word in TRANSIENT_NAMES):
             raise StorageUnreachable(f"{shown}: storage unreachable ({_short(exc)})") from None
         raise
 

@@ -16,14 +16,19 @@ from typing import Iterator
 
 from fsspec.core import url_to_fs
 
-from rifeflow.storage import faults
+from rifeflow.storage import faults, s3_client
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".3gp", ".m4v")
 
 
 def filesystem(uri: str):
-    """(fs, path) for a URI; local paths included. Credentials come from the environment."""
-    return url_to_fs(uri)
+    """(fs, path) for a URI; local paths included. Credentials come from the environment; S3 gets
+    bounded waits and no hidden retries (s3_client)."""
+    if "://" not in uri or uri.split("://", 1)[0] not in ("s3", "s3a"):
+        return url_to_fs(uri)
+    fs, path = url_to_fs(uri, **s3_client.options())
+    s3_client.configure(fs)
+    return fs, path
 
 
 def join(uri: str, *parts: str) -> str:

@@ -98,35 +98,53 @@ def _popen(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 
 
 def _finish(proc: subprocess.Popen, log: Path, timeout: float = 900) -> str:
-    proc.wait(timeout=timeout)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGUSR1)  # the CLI writes every thread's stack into the log
+        time.sleep(2)
+        print(f"\n$ {' '.join(map(str, proc.args[1:]))} still running after {timeout} s\n{log.read_text()[-20000:]}")
+        raise
     text = log.read_text()
     print(f"\n$ {' '.join(map(str, proc.args[1:]))} -> exit {proc.returncode}\n{text[-3000:]}")
     return text
 
 
 class Endpoint:
-    """The S3 endpoint a run talks to: a TCP relay on a fixed loopback port to the moto server, which can
-    go away (listener closed, every open connection reset) and come back on the same port."""
+    """The S3 endpoint a run talks to: a TCP relay on a fixed loopback port to the moto server. It can
+    go away (listener closed, every open connection reset) and come back on the same port, or stop
+    answering (connections stay open and new ones are accepted, but nothing is passed on: a hung
+    server, or a network partition)."""
 
     def __init__(self, s3_endpoint: str, delay: float = 0.0):
         self.target = int(s3_endpoint.rsplit(":", 1)[1])
         self.port, self.delay = free_port(), delay
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.listener, self.open = None, set()
+        self.listener, self.open, self.stalled = None, set(), False
         self.lock = threading.Lock()
         self.up()
 
     def up(self) -> None:
+        if self.stalled:  # the half-answered exchanges of the stall cannot go on
+            self._reset_open()
+            self.stalled = False
+            return
         self.listener = socket.create_server(("127.0.0.1", self.port))
         threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
 
     def down(self) -> None:
-        self.listener.close()
+        _close(self.listener)
+        self._reset_open()
+
+    def stall(self) -> None:
+        self.stalled = True
+
+    def _reset_open(self) -> None:
         with self.lock:
             for s in list(self.open):
                 with contextlib.suppress(OSError):
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not FIN
-                    s.close()
+                _close(s)
             self.open.clear()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -135,15 +153,22 @@ class Endpoint:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.stalled:
+                with self.lock:
+                    self.open.add(client)
+                threading.Thread(target=self._pipe, args=(client, None), daemon=True).start()
+                continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
             with self.lock:
                 self.open.update((client, upstream))
             threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket | None) -> None:
         try:
             while data := src.recv(65536):
+                if self.stalled or dst is None:
+                    continue  # swallowed: the other side waits for an answer that never comes
                 if self.delay:
                     time.sleep(self.delay)
                 dst.sendall(data)
@@ -151,8 +176,17 @@ class Endpoint:
             pass
         finally:
             for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
+                if s is not None:
+                    with contextlib.suppress(OSError):
+                        s.shutdown(socket.SHUT_RDWR)
+
+
+def _close(s: socket.socket) -> None:
+    """shutdown() first: it wakes a thread blocked in accept() or recv() on the socket. close() alone
+    does not, and the blocked call keeps the socket alive (still listening, or still connected)."""
+    with contextlib.suppress(OSError):
+        s.shutdown(socket.SHUT_RDWR)
+    s.close()
 
 
 # 1. Storage faults ---------------------------------------------------------------------------------
@@ -190,25 +224,28 @@ def test_endpoint_outage_mid_run_is_retried_counted_and_bit_identical(clips, ref
     assert _s3_outputs(bucket, "out") == reference
 
 
-def test_endpoint_gone_fails_the_run_and_a_rerun_finishes_it_bit_identical(clips, reference, bucket, s3_endpoint,
-                                                                           prefect_server, tmp_path):
+def test_endpoint_that_stops_answering_fails_the_run_and_a_rerun_finishes_it_bit_identical(
+        clips, reference, bucket, s3_endpoint, prefect_server, tmp_path):
+    """A hung server or a partition: requests in flight and new ones get no answer, uploads included
+    (which, waiting for `100 Continue`, once waited forever). Each storage call gives up after its
+    timeout, so the run fails with the endpoint named instead of hanging."""
     _upload(clips, bucket)
     endpoint = Endpoint(s3_endpoint)
     env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=endpoint.endpoint, RIFEFLOW_STORAGE_RETRIES="1",
-                       AWS_MAX_ATTEMPTS="1")
+                       RIFEFLOW_STORAGE_TIMEOUT_S="2")
     args = ["run", f"s3://{bucket}/in", f"s3://{bucket}/out", *RUN_OPTIONS]
-    log = tmp_path / "gone.log"
+    log = tmp_path / "stalled.log"
     proc = _popen(args, env, log)
     try:
         _wait_for_key(bucket, "out/.rifeflow/chunks/", 300, proc)
-        endpoint.down()
+        endpoint.stall()
         started = time.monotonic()
         text = _finish(proc, log, timeout=600)
-        print(f"the run ended {time.monotonic() - started:.0f} s after the endpoint went away")
+        print(f"the run ended {time.monotonic() - started:.0f} s after the endpoint stopped answering")
     finally:
         stop(proc)
     assert proc.returncode != 0
-    assert "storage unreachable" in text and f"127.0.0.1:{endpoint.port}" in text
+    assert "storage unreachable (Read timeout" in text and f"127.0.0.1:{endpoint.port}" in text
     endpoint.up()
     try:
         rerun = run_cli(args, env)

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from rifeflow.errors import AccessDenied, ObjectNotFound, StorageUnreachable, VideoError, error_category, retryable
-from rifeflow.storage import faults, store
+from rifeflow.storage import faults, s3_client, store
+from tests.services import Blackhole
 
 
 def test_a_missing_object_is_file_not_found_naming_it(s3_endpoint, bucket, s3fs_clean):
@@ -56,6 +57,40 @@ def test_a_store_that_does_not_answer_is_retried_counted_and_then_unreachable(mo
     assert retries[0] == 2 and time.monotonic() - started >= sum(faults.RETRY_DELAYS_S[:2])
     assert isinstance(info.value, ConnectionError) and retryable(info.value)
     assert error_category(info.value) == "storage"
+
+
+@pytest.mark.parametrize("operation", ["read", "write"])
+def test_a_store_that_never_answers_times_out_once_per_attempt(operation, monkeypatch, s3fs_clean):
+    hole = Blackhole()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", hole.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    monkeypatch.setenv("RIFEFLOW_STORAGE_TIMEOUT_S", "1")
+    monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "1")
+    uri = "s3://anything/x.json"
+    call = (lambda: store.read_bytes(uri)) if operation == "read" else (lambda: store.write_json_atomic(uri, {}))
+    try:
+        with faults.counting_retries() as retries, pytest.raises(StorageUnreachable) as info:
+            call()
+    finally:
+        hole.close()
+    assert str(info.value).startswith(f"{uri}: storage unreachable") and "timeout" in str(info.value).lower()
+    # One request per attempt: neither botocore nor s3fs retries behind rifeflow's back, where each
+    # hidden attempt would wait its own timeout (by default 5 x 5 x 60 s per storage call).
+    assert retries[0] == 1 and len(hole.connections) == 2
+
+
+def test_the_storage_timeout_is_read_from_the_environment_and_checked(monkeypatch):
+    monkeypatch.delenv("RIFEFLOW_STORAGE_TIMEOUT_S", raising=False)
+    assert s3_client.timeout_s() == s3_client.TIMEOUT_S
+    monkeypatch.setenv("RIFEFLOW_STORAGE_TIMEOUT_S", "2.5")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "4")
+    assert s3_client.config() == {"connect_timeout": 2.5, "read_timeout": 2.5}  # the user's attempts kept
+    for bad, reason in (("soon", "is not a number of seconds"), ("0", "must be positive")):
+        monkeypatch.setenv("RIFEFLOW_STORAGE_TIMEOUT_S", bad)
+        with pytest.raises(ValueError, match=f"RIFEFLOW_STORAGE_TIMEOUT_S='{bad}' {reason}"):
+            s3_client.timeout_s()
 
 
 def test_retries_stop_at_once_when_set_to_zero(monkeypatch):
