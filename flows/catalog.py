@@ -21,7 +21,7 @@ from prefect_dask import DaskTaskRunner
 from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.planning import video_key
 from rifeflow.manifests.records import VideoOutcome
-from rifeflow.orchestration.dask_cluster import dask_cluster, task_stream
+from rifeflow.orchestration.dask_cluster import dask_cluster, on_a_worker, task_stream
 from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
 from rifeflow.storage.layout import printable
 from rifeflow.metrics.store import build_row
@@ -55,7 +55,7 @@ def interpolate_catalog(config: CatalogConfig):
     attempt = flow_run.run_count or 1
     run_id = str(flow_run.id)
     try:
-        listing = discover_videos(config.source_uri, config.dest_uri)
+        listing = discover_videos(config.source_uri, config.dest_uri, config.codec)
     except (FileNotFoundError, PermissionError, ConnectionError) as exc:
         raise CatalogUnreadable(f"nothing ran: {exc}") from None
     sweep_leftovers(config.dest_uri)
@@ -89,6 +89,7 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
         in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
         logger.info("%d videos under %s; Dask at %s: %d workers, %d with a GPU; %d videos in flight",
                     len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)
+        encoding = _encoder_for_run(config, cluster.address, cluster.gpu_workers > 0)
         video_flow = interpolate_video_flow.with_options(task_runner=DaskTaskRunner(address=cluster.address))
         progress = RunProgress(len(videos) + len(listing.refused))
 
@@ -104,9 +105,9 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
             return outcome
 
         def one_video(uri: str) -> VideoOutcome:
-            state = video_flow(uri, config, options, gpu=cluster.gpu_workers > 0, output_uri=listing.outputs[uri],
-                               run_id=run_id, return_state=True)
-            return record(_outcome(uri, state, video_key(uri, options.identity(), config.chunk_frames)))
+            state = video_flow(uri, config, options, encoding, gpu=cluster.gpu_workers > 0,
+                               output_uri=listing.outputs[uri], run_id=run_id, return_state=True)
+            return record(_outcome(uri, state, video_key(uri, options.identity(), config.chunk_frames, encoding)))
 
         refused = [record(_refused(uri, reason)) for uri, reason in sorted(listing.refused.items())]
         for outcome in refused:
@@ -117,6 +118,17 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
         logger.info("workers busy %.1f%% of %d x %.1f s (first task to last), %d tasks",
                     100 * busy["busy_fraction"], busy["workers"], busy["span_s"], busy["tasks"])
     return outcomes
+
+
+def _encoder_for_run(config: CatalogConfig, address: str, gpu: bool) -> dict:
+    """The codec every video of this run is encoded with, checked once on a worker that runs chunks."""
+    from rifeflow.video.encode import resolve_encoder
+
+    codec, crf, preset, note = on_a_worker(address, gpu, config.chunk_timeout_s, resolve_encoder, config.codec,
+                                           config.crf, config.preset)
+    if note:
+        get_run_logger().warning("%s", note)
+    return {"codec": codec, "crf": crf, "preset": preset}
 
 
 class VideosFailed(RifeflowError, RuntimeError):

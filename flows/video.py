@@ -1,8 +1,9 @@
 """The `interpolate-video` flow: every stage of one video on the Dask workers; this process only records.
 
-prepare (fetch once, checksum, probe, split) -> chunk interpolation and the held-out check side
-by side -> stitch and mux. Each result is saved in the manifest as it arrives, so a failure or a
-crash keeps everything that finished, and a rerun resumes from there.
+prepare (fetch once, checksum, index the frames, plan chunks) -> chunks (each decodes its frames from the
+source, interpolates, encodes its segment and scores its held-out triplets) -> stitch (join the segments
+and the audio by packet copy, publish). Each result is saved in the manifest as it arrives, so a failure
+or a crash keeps everything that finished, and a rerun resumes from there.
 """
 from __future__ import annotations
 
@@ -14,19 +15,20 @@ from prefect.runtime import flow_run
 
 from rifeflow.orchestration.waiting import as_finished
 from rifeflow.manifests.config import CatalogConfig
-from rifeflow.manifests.records import ChunkResult, InterpolationOptions, VideoManifest, VideoOutcome
+from rifeflow.manifests.records import InterpolationOptions, SourceRef, VideoOutcome
 from rifeflow.storage import layout, leases
 from rifeflow.errors import VideoError, error_kind
 from rifeflow.storage.manifest_store import clean_staging, save_manifest, start_video
 from rifeflow.storage.faults import counting_retries
 from rifeflow.video.timeline import timestep_method
 from rifeflow.metrics.facts import video_metrics
-from rifeflow.tasks.video_tasks import heldout_check, interpolate_chunk, prepare, stitch
+from rifeflow.metrics.heldout import summarise
+from rifeflow.tasks.video_tasks import interpolate_chunk, prepare, stitch
 
 
 @flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False, retries=0)
 def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: InterpolationOptions,
-                           gpu: bool = False, output_uri: str | None = None,
+                           encoding: dict, gpu: bool = False, output_uri: str | None = None,
                            run_id: str | None = None) -> VideoOutcome:
     """One video, under a lease on its output: another run working on the same output is waited for."""
     logger = get_run_logger()
@@ -39,15 +41,16 @@ def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: Inte
 
     with counting_retries() as here, leases.holding(config.dest_uri, output, owner, on_wait=waiting):
         clean_staging(config.dest_uri, output)
-        return _interpolate(source_uri, output, owner, config, options, gpu, here)
+        return _interpolate(source_uri, output, owner, config, options, encoding, gpu, here)
 
 
 def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig, options: InterpolationOptions,
-                 gpu: bool, here: list) -> VideoOutcome:
+                 encoding: dict, gpu: bool, here: list) -> VideoOutcome:
     started = time.perf_counter()
     logger = get_run_logger()
     dest = config.dest_uri
-    manifest, verdict = start_video(source_uri, config.source_uri, dest, options, config.chunk_frames, output)
+    manifest, verdict = start_video(source_uri, config.source_uri, dest, options, encoding, config.chunk_frames,
+                                    output)
     if verdict == "skip":
         logger.info("%s is done and unchanged: skipped", source_uri)
         return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="skipped",
@@ -57,7 +60,7 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
         raise VideoError(source_uri, f"unchanged since it failed: {reason}")
     try:
         if manifest.probe is None:
-            prepared = prepare.submit(source_uri, manifest.source_stat, dest, options, config.chunk_frames,
+            prepared = prepare.submit(source_uri, manifest.source_stat, dest, options, encoding, config.chunk_frames,
                                       config.heldout_frames).result()
             manifest = save_manifest(dest, manifest.with_prepared(prepared).with_retries(prepared.retries))
         todo = manifest.pending_chunks()
@@ -66,16 +69,17 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
             logger.info("%s: %s -> %s fps, each frame at its own time; %s", source_uri, manifest.probe.fps,
                         options.output_rate(manifest.probe.rate), timestep_method(options.model))
         submitted = time.perf_counter()
+        source = SourceRef(uri=source_uri, stat=manifest.source_stat)
         with dask.annotate(resources={"GPU": 1} if gpu else {}):
-            futures = [interpolate_chunk.submit(c, options, config.weights) for c in todo]
-            if manifest.heldout is None and manifest.heldout_uri:
-                futures.append(heldout_check.submit(manifest.heldout_uri, manifest.heldout_middles, options,
-                                                    config.weights))
+            futures = [interpolate_chunk.submit(c, source, manifest.probe, options, manifest.encoder, config.weights)
+                       for c in todo]
         for result in as_finished(futures, config.chunk_timeout_s, source_uri):
-            manifest = save_manifest(dest, _with(manifest, result).with_retries(result.retries))
-        manifest = manifest.model_copy(update={"status": "interpolated"}).with_timing(
+            manifest = save_manifest(dest, manifest.with_result(result).with_retries(result.retries))
+        scores = [s for r in manifest.results for s in r.heldout]
+        heldout = summarise(scores, sum(r.heldout_seconds for r in manifest.results))
+        manifest = manifest.model_copy(update={"status": "interpolated", "heldout": heldout}).with_timing(
             "interpolate", time.perf_counter() - submitted)
-        stitched = stitch.submit(manifest, dest, config.crf, config.preset).result()
+        stitched = stitch.submit(manifest, dest).result()
         metrics = video_metrics(manifest, stitched.facts, stitched.temporal)
         manifest = save_manifest(dest, manifest.model_copy(update={"status": "done", "metrics": metrics,
                                                                    "done_by_run_id": owner})
@@ -88,8 +92,3 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
                         video_key=manifest.video_key, seconds=time.perf_counter() - started,
                         retries=manifest.retries)
 
-
-def _with(manifest: VideoManifest, result) -> VideoManifest:
-    if isinstance(result, ChunkResult):
-        return manifest.with_result(result)
-    return manifest.model_copy(update={"heldout": result})

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rifeflow.manifests.options import InterpolationChoices
+from rifeflow.manifests.options import EncodingChoices, InterpolationChoices
 
 if TYPE_CHECKING:
     from rifeflow.manifests.records import InterpolationOptions
@@ -20,8 +20,8 @@ class CatalogLocations(BaseModel):
     dest_uri: str = Field(description="where outputs, manifests, chunks and metrics go")
 
 
-class CatalogConfig(InterpolationChoices, CatalogLocations):
-    """Where to read and write, the interpolation choices (options.py), and how to run the catalog."""
+class CatalogConfig(EncodingChoices, InterpolationChoices, CatalogLocations):
+    """Where to read and write, the interpolation and encoding choices (options.py), and how to run the catalog."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # never echo a URI's credentials
 
@@ -31,8 +31,6 @@ class CatalogConfig(InterpolationChoices, CatalogLocations):
     workers: int = Field(2, ge=1, le=64, description="local Dask workers when no scheduler is given")
     scheduler: Optional[str] = Field(None, description="existing Dask scheduler address, tcp://host:8786 "
                                                        "(default: a local cluster)")
-    crf: int = Field(16, ge=0, le=51, description="x264 quality, lower is better")
-    preset: str = Field("medium", description="x264 preset")
     heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for the quality "
                                                               "metrics; 0: none")
     record_skipped: bool = Field(True, description="metrics rows also for videos finished by an earlier run "

@@ -12,6 +12,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES, MODES, SCALES, SCENE_CUT_SSIM, TIMESTEP_MODELS
+from rifeflow.manifests.codecs import CODECS, DEFAULT_CODEC, check_quality
 
 
 class InterpolationChoices(BaseModel):
@@ -70,6 +71,46 @@ class InterpolationChoices(BaseModel):
         return {name: getattr(self, name) for name in InterpolationChoices.model_fields}
 
 
+def _quality_help() -> str:
+    return "; ".join(f"{spec.name} {spec.crf_range[0]}-{spec.crf_range[1]} ({spec.crf_default})"
+                     for spec in CODECS.values() if spec.crf_range)
+
+
+def _preset_help() -> str:
+    return "; ".join(f"{spec.name}: {spec.preset_means} ({spec.preset_default})"
+                     for spec in CODECS.values() if spec.presets and not spec.software_fallback)
+
+
+class EncodingChoices(BaseModel):
+    """How the output is encoded: the codec, and its quality and preset in that codec's own terms."""
+
+    codec: str = Field(DEFAULT_CODEC, description="output encoder; an *_nvenc one where an NVIDIA encoder is "
+                                                  "usable, else its software codec (one log line says so)",
+                       json_schema_extra={"enum": list(CODECS)})
+    crf: Optional[int] = Field(None, description="quality, lower is better, in the codec's own scale (default: "
+                                                 f"the codec's own): {_quality_help()}; none for prores_ks and ffv1")
+    preset: Optional[str] = Field(None, description=f"speed against size (default: the codec's own): "
+                                                    f"{_preset_help()}; NVENC p1-p7 (p5); none for ffv1")
+
+    @field_validator("codec")
+    @classmethod
+    def _a_codec(cls, value):
+        allowed = EncodingChoices.model_fields["codec"].json_schema_extra["enum"]
+        if value not in allowed:
+            raise ValueError(f"codec must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_the_codec(self):
+        check_quality(self.codec, self.crf, self.preset)
+        return self
+
+    def encoding(self) -> dict[str, Any]:
+        """These fields alone, with the codec's defaults filled in."""
+        crf, preset = check_quality(self.codec, self.crf, self.preset)
+        return {"codec": self.codec, "crf": crf, "preset": preset}
+
+
 def one_line(error: ValidationError) -> str:
     """A validation error as one line: each bad field with why, in the validators' own words."""
     parts = []
@@ -84,5 +125,13 @@ def check_choices(**values) -> InterpolationChoices:
     """InterpolationChoices from keyword values; a bad one raises ValueError with one line saying what is allowed."""
     try:
         return InterpolationChoices(**values)
+    except ValidationError as exc:
+        raise ValueError(one_line(exc)) from None
+
+
+def check_encoding(**values) -> EncodingChoices:
+    """EncodingChoices from keyword values; a bad one raises ValueError in one line."""
+    try:
+        return EncodingChoices(**values)
     except ValidationError as exc:
         raise ValueError(one_line(exc)) from None

@@ -26,11 +26,6 @@ def constant_rate_slots(times: Sequence[float], rate: Fraction) -> Optional[list
     return slots
 
 
-def output_frame_count(input_frames: int, exp: int) -> int:
-    """Each input frame opens an interval of 2^exp output frames; the last one is held."""
-    return input_frames * 2**exp
-
-
 def plan_chunk_ranges(frames: int, chunk_frames: int) -> list[tuple[int, int, bool]]:
     """(start, stop, final) per chunk: `chunk_frames` frames each plus the next chunk's first frame.
 
@@ -59,6 +54,15 @@ def content_key(*parts) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def video_key(source_uri: str, options: dict, chunk_frames: int) -> str:
-    """The key of a video's manifest: same source, options and chunking, same manifest."""
-    return content_key("video", source_uri, options, chunk_frames)
+def video_key(source_uri: str, options: dict, chunk_frames: int, encoding: dict | None = None) -> str:
+    """The key of a video's manifest: same source, options, encoder and chunking, same manifest.
+
+    The default encoder leaves the key as it was before encoders could be chosen.
+    """
+    from rifeflow.manifests.codecs import DEFAULT_CODEC, check_quality
+
+    chosen = {k: (encoding or {}).get(k) for k in ("codec", "crf", "preset")} if encoding else None
+    default = dict(zip(("crf", "preset"), check_quality(DEFAULT_CODEC, None, None)), codec=DEFAULT_CODEC)
+    if chosen is None or chosen == default:
+        return content_key("video", source_uri, options, chunk_frames)
+    return content_key("video", source_uri, options, chunk_frames, chosen)

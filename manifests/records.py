@@ -4,13 +4,13 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from rifeflow.manifests.base import Record
+from rifeflow.manifests.chunks import ChunkResult, ChunkSpec, EncoderSettings, HeldoutScore, TemporalSummary
 from rifeflow.manifests.options import InterpolationChoices
 
-
-class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+__all__ = ["Record", "ChunkResult", "ChunkSpec", "EncoderSettings", "HeldoutScore", "TemporalSummary"]
 
 
 class AudioStreamInfo(Record):
@@ -86,57 +86,13 @@ class InterpolationOptions(Record, InterpolationChoices):
         return self.fps is not None or vfr
 
 
-class ChunkSpec(Record):
-    """Timeline frames [start, stop) of one video; all but the final chunk end on an overlap frame."""
-
-    index: int
-    start: int
-    stop: int
-    final: bool
-    input_uri: str
-    output_uri: str
-    # On a timeline (see InterpolationOptions.on_timeline): each output frame's (source index, timestep),
-    # the chunk's source frame times from the video's first frame, and the output rate, all exact.
-    positions: Optional[list[tuple[int, str]]] = None
-    times: Optional[list[str]] = None
-    rate_out: Optional[str] = None
-
-    @property
-    def pairs(self) -> int:
-        return self.stop - self.start - 1
-
-    def frames_out(self, exp: int) -> int:
-        """Output frames this chunk makes: its positions on a timeline, else 2^exp per pair (and the held last)."""
-        if self.positions is not None:
-            return len(self.positions)
-        n = 2**exp
-        return self.pairs * n + (n if self.final else 0)
-
-
-class ChunkResult(Record):
-    """What a chunk holds once interpolated; stored beside its output, so a reused chunk reports it too."""
-
-    index: int
-    output_uri: str
-    frames_out: int
-    seconds: float
-    worker: str
-    pid: int
-    model_loads: int
-    device: str
-    static_pairs: int
-    scene_cut_pairs: list[int] = Field(default_factory=list)  # timeline index of each cut pair's first frame
-    reused: bool = False
-    retries: int = 0  # storage calls and task attempts repeated after a transient fault, in this run
-
-
 class PreparedVideo(Record):
-    """What a worker learnt from the one read of a source: its checksum, probe and stored chunks."""
+    """What a worker learnt from reading a source once: its checksum, probe, encoder format and chunks."""
 
     source_sha256: str
     probe: VideoProbe
+    encoder: EncoderSettings
     chunks: list[ChunkSpec]
-    heldout_uri: Optional[str] = None  # lossless triplets (before, true middle, after) for the held-out check
     heldout_middles: list[int] = Field(default_factory=list)
     seconds: float = 0.0
     retries: int = 0
@@ -156,7 +112,7 @@ class HeldoutResult(Record):
 
 
 class StitchResult(Record):
-    """The published output's facts and the temporal statistics gathered while it was encoded."""
+    """The published output's facts, and the temporal statistics of its frames (added up from its segments)."""
 
     output_uri: str
     facts: dict[str, Any]  # container facts of the output, `out_*` metric names
@@ -176,10 +132,17 @@ class SourceStat(Record):
     version: str  # ETag on S3, mtime on a filesystem
 
 
+class SourceRef(Record):
+    """A source object and the cheap identity a worker's scratch copy is keyed by."""
+
+    uri: str
+    stat: SourceStat
+
+
 class VideoManifest(Record):
     """The one source of truth for a video's progress; rewritten atomically after each step."""
 
-    version: int = 2
+    version: Literal[3] = 3
     video_key: str
     source_uri: str
     output_uri: str
@@ -187,10 +150,10 @@ class VideoManifest(Record):
     source_sha256: str = ""
     options: InterpolationOptions
     chunk_frames: int
+    encoder: Optional[EncoderSettings] = None  # set by prepare, with the pixel format for this source
     probe: Optional[VideoProbe] = None
     chunks: list[ChunkSpec] = Field(default_factory=list)
     results: list[ChunkResult] = Field(default_factory=list)
-    heldout_uri: Optional[str] = None
     heldout_middles: list[int] = Field(default_factory=list)
     heldout: Optional[HeldoutResult] = None
     status: VideoStatus = "pending"
@@ -211,7 +174,7 @@ class VideoManifest(Record):
     def with_prepared(self, prepared: PreparedVideo) -> "VideoManifest":
         return self.model_copy(update={
             "source_sha256": prepared.source_sha256, "probe": prepared.probe, "chunks": prepared.chunks,
-            "heldout_uri": prepared.heldout_uri, "heldout_middles": prepared.heldout_middles, "status": "prepared",
+            "encoder": prepared.encoder, "heldout_middles": prepared.heldout_middles, "status": "prepared",
         }).with_timing("prepare", prepared.seconds)
 
     def pending_chunks(self) -> list[ChunkSpec]:

@@ -15,11 +15,14 @@ from rife_kernels.names import DEFAULT_MODEL, SCENE_CUT_SSIM
 from rifeflow.engine.runtime import load_interpolator, to_arrays, to_tensor
 from rifeflow.engine.stream import PairStats, counting_repeats, interpolate_stream, interpolate_timeline
 from rifeflow.errors import OptionError, VideoError
-from rifeflow.manifests.options import InterpolationChoices, check_choices
+from rifeflow.manifests.codecs import DEFAULT_CODEC, check_container
+from rifeflow.manifests.options import InterpolationChoices, check_choices, check_encoding
+from rifeflow.manifests.records import EncoderSettings
 from rifeflow.manifests.rates import output_rate
 from rifeflow.threads import prefetch
 from rifeflow.video.read import decode_frames, probe_timeline
 from rifeflow.video.timeline import timeline_plan
+from rifeflow.video.encode import pixel_format, resolve_encoder
 from rifeflow.video.write import VideoWriter, container_for, encode_frames
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,20 @@ def checked_choices(**values) -> InterpolationChoices:
         raise OptionError(str(exc)) from None
 
 
+def output_encoder(output_path: str, codec: str, crf: int | None, preset: str | None) -> tuple[str, int | None, str | None]:
+    """The encoder for `output_path`, checked against its container; a hardware encoder that cannot run
+    here becomes its software codec, with a log line."""
+    try:
+        check_encoding(codec=codec, crf=crf, preset=preset)
+        check_container(codec, output_path)
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
+    codec, crf, preset, note = resolve_encoder(codec, crf, preset)
+    if note:
+        log.warning("%s", note)
+    return codec, crf, preset
+
+
 def interpolate_video(
     input_path: str | os.PathLike,
     output_path: str | os.PathLike,
@@ -68,8 +85,9 @@ def interpolate_video(
     tta: bool = False,
     mode: str = "chain",
     batch_size: Optional[int] = None,
-    crf: int = 16,
-    preset: str = "medium",
+    codec: str = DEFAULT_CODEC,
+    crf: Optional[int] = None,
+    preset: Optional[str] = None,
     eight_bit: bool = False,
     device: Optional[str] = None,
     progress: Optional[ProgressCallback] = None,
@@ -81,6 +99,8 @@ def interpolate_video(
     then sits at its own time and is made from the source frames around it (see manifests/rates.py).
     A variable-rate source is always interpolated at its true frame times. `scene_threshold` is the
     thumbnail SSIM under which neighbours are a cut and are not blended (0: never).
+    `codec` is the output encoder (libx264, libx265, libsvtav1, libvpx-vp9, prores_ks, ffv1, or an NVIDIA
+    one), with `crf` and `preset` in its own terms (None: the codec's defaults; manifests/codecs.py).
     `progress(frames_done, frames_total)` is called as output frames are written.
     `batch_size` (pairs per forward pass) defaults to 4 on a GPU and 1 on a CPU, where
     larger batches measured slower (bench/run.py).
@@ -92,6 +112,7 @@ def interpolate_video(
     c = checked_choices(exp=1 if exp is None else exp, fps=None if fps is None else str(fps), model=model,
                         scale=scale, tta=tta, mode=mode, fp16=fp16, scene_threshold=scene_threshold)
     container_for(output_path)
+    codec, crf, preset = output_encoder(output_path, codec, crf, preset)
     if os.path.abspath(input_path) == os.path.abspath(output_path):
         raise OptionError(f"{output_path}: output would overwrite the input")
     probe, times = probe_timeline(input_path, decode=True)
@@ -102,6 +123,8 @@ def interpolate_video(
     interp, _ = load_interpolator(c.model, weights, device, c.scale, c.fp16, c.tta)
     batch_size = batch_size or (4 if interp.device.type == "cuda" else 1)
     bit_depth = 8 if eight_bit else probe.frame_bits
+    encoder = EncoderSettings(codec=codec, crf=crf, preset=preset,
+                              pix_fmt=pixel_format(codec, bit_depth, probe.width, probe.height, preset))
     stats = PairStats()
     if c.fps is None and not probe.vfr:  # 2^exp on a constant rate: every output frame a dyadic step
         total = probe.frames * 2**c.exp
@@ -117,7 +140,7 @@ def interpolate_video(
         frames = prefetch(decode_frames(every_frame, bit_depth), depth=batch_size * 2)
         output_frames = interpolate_timeline(interp, frames, plan.positions, plan.tolerance, batch_size, stats,
                                              scene_threshold=c.scene_threshold)
-    writer = VideoWriter(output_path, probe, rate_out, bit_depth=bit_depth, crf=crf, preset=preset)
+    writer = VideoWriter(output_path, probe, rate_out, encoder)
     report = None if progress is None else (lambda done, _frame: progress(done, total))
     encode_frames(writer, counting_repeats(output_frames, stats), report)
     return InterpolationResult(

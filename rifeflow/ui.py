@@ -56,11 +56,11 @@ def _comparison(source: str, output: str, count: int = 3) -> list[tuple[np.ndarr
 
 
 def _facts(result, source: str, options) -> str:
-    from rifeflow.metrics.heldout import heldout_quality
+    from rifeflow.steps.heldout import heldout_of_file
     from rifeflow.video.read import probe_video
 
     probe = probe_video(source)
-    q = heldout_quality(probe, options, None, 8)
+    q = heldout_of_file(source, options, None, 8).model_dump()
     lines = [
         "| | in | out |", "|---|---|---|",
         f"| frame rate | {result.fps_in} | {result.fps_out} |",

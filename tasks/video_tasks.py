@@ -13,8 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
 from rifeflow.errors import retryable
-from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, HeldoutResult, InterpolationOptions,
-                                        PreparedVideo, SourceStat, StitchResult, VideoManifest)
+from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions,
+                                        PreparedVideo, SourceRef, SourceStat, StitchResult, VideoManifest, VideoProbe)
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -40,12 +40,12 @@ def counted(work: Callable[[], R]) -> R:
 
 
 @task(name="discover-videos", **RETRYABLE)
-def discover_videos(source_uri: str, dest_uri: str) -> CatalogListing:
+def discover_videos(source_uri: str, dest_uri: str, codec: str) -> CatalogListing:
     from rifeflow.storage import store
     from rifeflow.storage.layout import is_work_path, plan_outputs
 
     found = [uri for uri in store.list_videos(source_uri) if not is_work_path(dest_uri, uri)]
-    outputs, refused = plan_outputs(source_uri, dest_uri, found)
+    outputs, refused = plan_outputs(source_uri, dest_uri, found, codec)
     return CatalogListing(outputs=outputs, refused=refused)
 
 
@@ -57,30 +57,24 @@ def sweep_leftovers(dest_uri: str) -> int:
 
 
 @task(name="prepare", **RETRYABLE)
-def prepare(source_uri: str, stat: SourceStat, dest_uri: str, options: InterpolationOptions, chunk_frames: int,
-            heldout_frames: int) -> PreparedVideo:
+def prepare(source_uri: str, stat: SourceStat, dest_uri: str, options: InterpolationOptions, encoding: dict,
+            chunk_frames: int, heldout_frames: int) -> PreparedVideo:
     from rifeflow.steps.prepare import prepare_video
 
-    return counted(lambda: prepare_video(source_uri, stat, dest_uri, options, chunk_frames, heldout_frames))
+    return counted(lambda: prepare_video(source_uri, stat, dest_uri, options, encoding, chunk_frames,
+                                         heldout_frames))
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
-def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None) -> ChunkResult:
+def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, options: InterpolationOptions,
+                      encoder: EncoderSettings, weights: str | None) -> ChunkResult:
     from rifeflow.steps.chunk import interpolate_chunk as run
 
-    return counted(lambda: run(chunk, options, weights))
-
-
-@task(name="heldout-check", **RETRYABLE)
-def heldout_check(heldout_uri: str, middles: list[int], options: InterpolationOptions,
-                  weights: str | None) -> HeldoutResult:
-    from rifeflow.metrics.heldout import measure_heldout
-
-    return counted(lambda: measure_heldout(heldout_uri, middles, options, weights))
+    return counted(lambda: run(chunk, source, probe, options, encoder, weights))
 
 
 @task(name="stitch-and-mux", **RETRYABLE)
-def stitch(manifest: VideoManifest, dest_uri: str, crf: int, preset: str) -> StitchResult:
+def stitch(manifest: VideoManifest, dest_uri: str) -> StitchResult:
     from rifeflow.steps.stitch import stitch_video
 
-    return counted(lambda: stitch_video(manifest, dest_uri, crf, preset))
+    return counted(lambda: stitch_video(manifest, dest_uri))

@@ -38,7 +38,7 @@ def _cmd_interpolate(args) -> int:
     result = interpolate_video(
         args.input, args.output, exp=args.exp, fps=args.fps, scene_threshold=args.scene_threshold,
         model=args.model, weights=args.weights, scale=args.scale,
-        fp16=args.fp16, tta=args.tta, mode=args.mode, batch_size=args.batch, crf=args.crf,
+        fp16=args.fp16, tta=args.tta, mode=args.mode, batch_size=args.batch, codec=args.codec, crf=args.crf,
         preset=args.preset, eight_bit=args.eight_bit, device=args.device,
         progress=None if args.quiet else TerminalProgress(os.path.basename(args.input)),
     )
@@ -134,13 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("interpolate", help="one video in, the same video at 2^exp times the frame rate (or --fps) out")
     p.add_argument("input", help="input video (MP4, MOV, MKV, AVI, WebM, ...)")
-    p.add_argument("output", help="output file (.mp4, .mov or .mkv)")
+    p.add_argument("output", help="output file (.mp4, .mov or .mkv, as the codec allows)")
     _model_args(p, rate=True)
     p.add_argument("--batch", type=int, default=None, help="frame pairs per forward pass (default: 4 on GPU, 1 on CPU)")
     from rifeflow.cli.options import add_field_options
     from rifeflow.manifests.config import CatalogConfig
 
-    add_field_options(p, CatalogConfig, ["crf", "preset"])
+    add_field_options(p, CatalogConfig, ["codec", "crf", "preset"])
     p.add_argument("--8bit", dest="eight_bit", action="store_true", help="write 8-bit output for 10-bit input")
     json_flag(p)
     p.set_defaults(func=_cmd_interpolate)

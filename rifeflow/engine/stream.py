@@ -129,3 +129,12 @@ def _between(interp, frame0, frame1, index, pair, steps, tolerance, batch_size, 
             made = dict(zip(moving, to_arrays(out, frame0.dtype)))
     for step in steps:
         yield frame0 if step == 0 else made[step]
+
+
+def middle_frame(interp: FrameInterpolator, before: np.ndarray, after: np.ndarray, mode: str = "chain",
+                 scene_threshold: float = SCENE_CUT_SSIM) -> np.ndarray:
+    """The frame halfway between two frames, as the video's own in-betweens are made (still pairs and cuts
+    repeat the nearer frame)."""
+    mids, _, _ = inbetweens(interp, *to_tensor([before, after], interp.device).split(1), exp=1, mode=mode,
+                            scene_threshold=scene_threshold)
+    return to_arrays(mids[0, 0], before.dtype)

@@ -51,8 +51,9 @@ BOUNDED_LOGS = {"distributed.admin.low-level-log-length": 50}
 
 
 @contextlib.contextmanager
-def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True) -> Iterator[ClusterInfo]:
-    """The given scheduler, or a LocalCluster of `workers` single-threaded processes for the block.
+def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True, gpus: str | None = None) -> Iterator[ClusterInfo]:
+    """The given scheduler, or a local cluster for the block: one worker per chosen GPU (see gpus.py) and
+    `workers` single-threaded CPU workers, torch threads sharing the cores.
 
     quiet=False keeps Dask's own monitor settings (the bench's comparison).
     """
@@ -62,17 +63,23 @@ def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True) -> Ite
         with dask.config.set(BOUNDED_LOGS):
             yield describe_cluster(scheduler)
         return
-    from distributed import LocalCluster
+    from distributed import Nanny, Scheduler, SpecCluster
 
-    from rifeflow.engine.runtime import threads_per_worker
+    from rifeflow.orchestration.gpus import choose_gpus, plan_workers, visible_gpus
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    environ = worker_environ(threads_per_worker(workers))
+    plans = plan_workers(choose_gpus(gpus, visible_gpus()), workers, os.cpu_count() or 1)
+    environ = worker_environ(int(plans[0].env["OMP_NUM_THREADS"]))
+    spec = {plan.name: {"cls": Nanny, "options": {
+        "nthreads": plan.nthreads, "resources": plan.resources or None, "host": "127.0.0.1",
+        "dashboard_address": None, "silence_logs": logging.WARNING,
+        "env": {k: v for k, v in plan.env.items() if k not in environ}}} for plan in plans}
     with parent_environ_kept(environ) as restore, \
             dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **BOUNDED_LOGS,
                              **(QUIET_WORKERS if quiet else {})}), \
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                         silence_logs=logging.WARNING) as cluster:
+            SpecCluster(workers=spec, scheduler={"cls": Scheduler, "options": {"host": "127.0.0.1",
+                                                                              "dashboard_address": None}},
+                        silence_logs=logging.WARNING, name="rifeflow") as cluster:
         restore()
         yield describe_cluster(cluster.scheduler_address)
 
@@ -111,6 +118,15 @@ def worker_environ(torch_threads: int) -> dict[str, str]:
     """
     threads = str(torch_threads)
     return {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+
+
+def on_a_worker(address: str, gpu: bool, timeout_s: float, function: Callable, *args):
+    """`function(*args)` run once on a worker of the cluster (one with the GPU resource when `gpu`)."""
+    import dask
+    from distributed import Client
+
+    with Client(address, timeout=30) as client, dask.annotate(resources={"GPU": 1} if gpu else {}):
+        return client.submit(function, *args, pure=False).result(timeout=timeout_s)
 
 
 @contextlib.contextmanager

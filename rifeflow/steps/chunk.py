@@ -1,5 +1,7 @@
-"""Interpolate one stored chunk on a worker. Its result is stored beside its output, so reusing a
-finished chunk (a resumed or overlapping run) reports the still pairs and scene cuts it really holds.
+"""Interpolate one chunk on a worker: decode its frames from the source (this worker's scratch copy, from
+the keyframe before them), run the model, encode the output as a segment in the final codec, and measure
+on the way: the held-out triplets inside the chunk and the output's temporal statistics. Its result is
+stored beside the segment, so reusing a finished chunk reports what it really holds.
 """
 from __future__ import annotations
 
@@ -8,14 +10,46 @@ import socket
 import tempfile
 import time
 from fractions import Fraction
+from typing import Iterable, Iterator
 
-from rifeflow.manifests.records import ChunkResult, ChunkSpec, InterpolationOptions
-from rifeflow.storage import layout, scratch, store
-from rifeflow.video.chunks import read_chunk, write_chunk
-from rifeflow.manifests.rates import bisection_tolerance
-from rifeflow.engine.stream import PairStats, interpolate_stream, interpolate_timeline
+import numpy as np
+
 from rifeflow.engine.runtime import MODEL_LOADS, load_interpolator
+from rifeflow.engine.stream import PairStats, interpolate_stream, interpolate_timeline
+from rifeflow.errors import VideoError
+from rifeflow.manifests.rates import bisection_tolerance
+from rifeflow.manifests.records import (ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions, SourceRef,
+                                        VideoProbe)
+from rifeflow.metrics.quality import TemporalStats
+from rifeflow.steps.heldout import HeldoutScorer
+from rifeflow.storage import layout, scratch, store
 from rifeflow.threads import prefetch
+from rifeflow.video.read import decode_window
+from rifeflow.video.segments import SegmentWriter
+from rifeflow.video.write import encode_frames
+
+
+class ChunkFrames:
+    """The chunk's decoded frames: yields start..stop-1 to the model, hands every frame to the held-out
+    scorer, and keeps the frames the seam needs (the last one given, and any decoded after it)."""
+
+    def __init__(self, decoded: Iterable[tuple[int, np.ndarray]], chunk: ChunkSpec, scorer: HeldoutScorer):
+        self.decoded, self.chunk, self.scorer = decoded, chunk, scorer
+        self.kept: dict[int, np.ndarray] = {}
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for index, frame in self.decoded:
+            self.scorer.add(index, frame)
+            if index >= self.chunk.stop - 1:
+                self.kept[index] = frame
+            if self.chunk.start <= index < self.chunk.stop:
+                yield frame
+
+
+def _tolerance(chunk: ChunkSpec):
+    times = [Fraction(t) for t in chunk.times]
+    rate = Fraction(chunk.rate_out)
+    return lambda i: bisection_tolerance(times[i + 1 - chunk.start] - times[i - chunk.start], rate)
 
 
 def _output_frames(interp, frames, chunk: ChunkSpec, options: InterpolationOptions, batch_size: int,
@@ -23,19 +57,25 @@ def _output_frames(interp, frames, chunk: ChunkSpec, options: InterpolationOptio
     if chunk.positions is None:
         return interpolate_stream(interp, frames, options.exp, options.mode, batch_size, stats,
                                   hold_last=chunk.final, scene_threshold=options.scene_threshold)
-    times = [Fraction(t) for t in chunk.times]
-    rate = Fraction(chunk.rate_out)
-
-    def tolerance(index: int) -> Fraction:
-        return bisection_tolerance(times[index + 1 - chunk.start] - times[index - chunk.start], rate)
-
     positions = [(i, Fraction(step)) for i, step in chunk.positions]
-    return interpolate_timeline(interp, frames, positions, tolerance, batch_size, stats, first_index=chunk.start,
-                                scene_threshold=options.scene_threshold)
+    return interpolate_timeline(interp, frames, positions, _tolerance(chunk), batch_size, stats,
+                                first_index=chunk.start, scene_threshold=options.scene_threshold)
+
+
+def _next_first(interp, chunk: ChunkSpec, kept: dict[int, np.ndarray], options: InterpolationOptions):
+    """The next chunk's first output frame, made as that chunk makes it (None: the seam is not measured)."""
+    if chunk.next_first is None:
+        return None
+    index, step = chunk.next_first[0], Fraction(chunk.next_first[1])
+    if not step:
+        return kept[index]
+    made = interpolate_timeline(interp, [kept[index], kept[index + 1]], [(index, step)], _tolerance(chunk), 1,
+                                PairStats(), first_index=index, scene_threshold=options.scene_threshold)
+    return next(iter(made))
 
 
 def reused_result(chunk: ChunkSpec) -> ChunkResult | None:
-    """The stored result of a chunk whose output exists, marked reused; None when it must run."""
+    """The stored result of a chunk whose segment exists, marked reused; None when it must run."""
     result_uri = layout.chunk_result_uri(chunk.output_uri)
     if not (store.exists(result_uri) and store.exists(chunk.output_uri)):
         return None
@@ -43,9 +83,9 @@ def reused_result(chunk: ChunkSpec) -> ChunkResult | None:
     return stored.model_copy(update={"index": chunk.index, "reused": True})
 
 
-def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: str | None,
-                      batch_size: int = 1) -> ChunkResult:
-    """Interpolate one stored chunk into its output key; an existing output is reused as is.
+def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, options: InterpolationOptions,
+                      encoder: EncoderSettings, weights: str | None, batch_size: int = 1) -> ChunkResult:
+    """Make one chunk's segment at its key; an existing segment is reused as it is.
 
     batch_size 1 keeps every pair's result independent of how the video was chunked.
     """
@@ -55,18 +95,30 @@ def interpolate_chunk(chunk: ChunkSpec, options: InterpolationOptions, weights: 
     started = time.perf_counter()
     expected = chunk.frames_out(options.exp)
     interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta)
-    stats = PairStats()
-    with scratch.clear_when_full(f"chunk {chunk.index} ({chunk.input_uri})"), \
-            store.local_copy(chunk.input_uri) as source, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
-        out_path = os.path.join(tmp, "out.mkv")
-        frames = prefetch(read_chunk(source), depth=4)
-        written = write_chunk(out_path, _output_frames(interp, frames, chunk, options, batch_size, stats))
+    stats, temporal = PairStats(), TemporalStats()
+    scorer = HeldoutScorer(interp, chunk.heldout, options.mode, options.scene_threshold)
+    with scratch.clear_when_full(f"chunk {chunk.index} of {source.uri}"), \
+            scratch.source_copy(source.uri, source.stat) as path, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
+        try:
+            decoded = prefetch(decode_window(path, chunk.pts, chunk.seek_pts, probe.frame_bits, chunk.decode_start),
+                               depth=4)
+            frames = ChunkFrames(decoded, chunk, scorer)
+            segment = os.path.join(tmp, "segment" + os.path.splitext(chunk.output_uri)[1])
+            writer = SegmentWriter(segment, encoder, probe, options.output_rate(probe.rate), chunk.first_output)
+            written = encode_frames(writer, _output_frames(interp, iter(frames), chunk, options, batch_size, stats),
+                                    lambda _, frame: temporal.add(frame))
+        except VideoError as exc:  # name the source, not this worker's scratch copy of it
+            raise VideoError(source.uri, exc.reason) from None
         if written != expected:
-            raise RuntimeError(f"chunk {chunk.index}: wrote {written} frames, expected {expected}")
-        store.upload_atomic(out_path, chunk.output_uri)
+            raise VideoError(source.uri, f"chunk {chunk.index} made {written} frames, its plan says {expected}")
+        following = _next_first(interp, chunk, frames.kept, options)
+        if following is not None:
+            temporal.add_seam(following)
+        store.upload_atomic(segment, chunk.output_uri)
     result = ChunkResult(index=chunk.index, output_uri=chunk.output_uri, frames_out=expected,
                          seconds=time.perf_counter() - started, worker=socket.gethostname(), pid=os.getpid(),
                          model_loads=MODEL_LOADS["count"], device=str(interp.device), static_pairs=stats.static,
-                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices])
+                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices], temporal=temporal.summary(),
+                         heldout=scorer.scores, heldout_seconds=scorer.seconds)
     store.write_json_atomic(layout.chunk_result_uri(chunk.output_uri), result.model_dump(mode="json"))
     return result

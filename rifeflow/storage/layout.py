@@ -5,8 +5,9 @@ import posixpath
 import uuid
 from datetime import date
 
-from rifeflow.storage import store
 from rifeflow.errors import VideoError
+from rifeflow.manifests.codecs import DEFAULT_CODEC, output_extension
+from rifeflow.storage import store
 
 WORK_DIR = ".rifeflow"
 OUTPUT_CONTAINERS = (".mp4", ".mov", ".mkv")
@@ -49,8 +50,9 @@ def printable(uri: str) -> str:
     return "".join(c if 32 <= ord(c) != 127 else repr(c)[1:-1] for c in str(uri))
 
 
-def output_uri(source_root: str, dest_uri: str, source_uri: str) -> str:
-    """Same relative path under DEST; containers H.264 cannot go in (.webm, .avi, ...) become .mp4.
+def output_uri(source_root: str, dest_uri: str, source_uri: str, codec: str = DEFAULT_CODEC) -> str:
+    """Same relative path under DEST, in the source's container when it holds the codec, else the codec's own
+    (.webm and .avi become .mp4 for H.264, anything becomes .mkv for ffv1 and .mov for ProRes).
 
     Raises VideoError for a key that cannot name an output safely (see `unsafe_reason`).
     """
@@ -59,13 +61,14 @@ def output_uri(source_root: str, dest_uri: str, source_uri: str) -> str:
     if reason:
         raise VideoError(printable(source_uri), f"refused: {reason}")
     stem, ext = posixpath.splitext(rel)
-    uri = store.join(dest_uri, stem + (ext if ext.lower() in OUTPUT_CONTAINERS else ".mp4"))
+    uri = store.join(dest_uri, stem + output_extension(codec, ext if ext.lower() in OUTPUT_CONTAINERS else ".mp4"))
     if len(store.filesystem(uri)[1].encode()) > MAX_KEY_BYTES - 64:
         raise VideoError(printable(source_uri), f"refused: its output key would exceed {MAX_KEY_BYTES - 64} bytes")
     return uri
 
 
-def plan_outputs(source_root: str, dest_uri: str, sources: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+def plan_outputs(source_root: str, dest_uri: str, sources: list[str],
+                 codec: str = DEFAULT_CODEC) -> tuple[dict[str, str], dict[str, str]]:
     """({source: output} for the sources that get one, {source: reason} for those refused).
 
     Two sources that would write one output (x.avi and x.mp4 both make x.mp4) never overwrite
@@ -75,7 +78,7 @@ def plan_outputs(source_root: str, dest_uri: str, sources: list[str]) -> tuple[d
     outputs, refused = {}, {}
     for uri in sources:
         try:
-            outputs[uri] = output_uri(source_root, dest_uri, uri)
+            outputs[uri] = output_uri(source_root, dest_uri, uri, codec)
         except VideoError as exc:
             refused[uri] = exc.reason
     by_output: dict[str, list[str]] = {}
@@ -98,8 +101,9 @@ def manifest_uri(dest_uri: str, video_key: str) -> str:
     return store.join(dest_uri, WORK_DIR, "manifests", f"{video_key}.json")
 
 
-def chunk_uri(dest_uri: str, key: str) -> str:
-    return store.join(dest_uri, WORK_DIR, "chunks", key[:2], f"{key}.mkv")
+def segment_uri(dest_uri: str, key: str, ext: str) -> str:
+    """Where an encoded segment of an output is kept until the output is published (and after, for reuse)."""
+    return store.join(dest_uri, WORK_DIR, "segments", key[:2], f"{key}{ext}")
 
 
 def chunk_result_uri(chunk_output_uri: str) -> str:

@@ -36,7 +36,7 @@ def save_manifest(dest_uri: str, manifest: VideoManifest) -> VideoManifest:
     return manifest
 
 
-def start_video(source_uri: str, source_root: str, dest_uri: str, options: InterpolationOptions,
+def start_video(source_uri: str, source_root: str, dest_uri: str, options: InterpolationOptions, encoding: dict,
                 chunk_frames: int, output_uri: str | None = None) -> tuple[VideoManifest, Verdict]:
     """The manifest to continue from, and what to do with the video.
 
@@ -44,7 +44,7 @@ def start_video(source_uri: str, source_root: str, dest_uri: str, options: Inter
     (not a video, no video stream, ...) and has not changed since; it is not tried again.
     run: anything else, resuming from whatever an earlier run finished.
     """
-    key = video_key(source_uri, options.identity(), chunk_frames)
+    key = video_key(source_uri, options.identity(), chunk_frames, encoding)
     with faults.reading_source(source_uri):
         stat = store.stat(source_uri)
     existing = load_manifest(dest_uri, key)

@@ -1,4 +1,4 @@
-"""Writing video with PyAV: H.264 tagged like the source, audio carried over, atomic rename."""
+"""Writing video with PyAV: the chosen encoder tagged like the source, audio carried over, atomic rename."""
 from __future__ import annotations
 
 import logging
@@ -9,13 +9,11 @@ from typing import Callable, Iterable
 
 import av
 import numpy as np
-from av.video.reformatter import Interpolation
 
-from rifeflow.manifests.records import VideoProbe
 from rifeflow.errors import OptionError, VideoError
+from rifeflow.manifests.records import EncoderSettings, VideoProbe
 from rifeflow.threads import BackgroundSink
-from rifeflow.video.read import rgb_format
-from rifeflow.video.x264_cpu import this_machines_x264_asm
+from rifeflow.video.encode import FrameEncoder, add_video_stream
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +24,7 @@ COPYABLE_AUDIO = {
     "mov": {"aac", "mp3", "ac3", "eac3", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le"},
     "matroska": None,  # takes everything
 }
-# swscale's matrices by the stream's AVColorSpace value; unknown ones decode as BT.601.
-_MATRIX = {1: "itu709", 4: "fcc", 5: "itu601", 6: "smpte170m", 7: "smpte240m", 9: "bt2020", 10: "bt2020"}
 AUDIO_LEAD_SECONDS = 0.5
-# swscale's default RGB->YUV path rounds with a bias of about a level; accurate rounding removes it.
-RGB_TO_YUV = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
 
 
 def container_for(path: str) -> str:
@@ -115,65 +109,43 @@ class AudioCarrier:
         self.input.close()
 
 
+def partial_name(path: str) -> str:
+    """A hidden temporary name beside `path` to write to before the rename."""
+    directory, name = os.path.split(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    return os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.partial")
+
+
 class VideoWriter:
     """Encode RGB frames at `rate` to a temporary file beside `path`; `close()` renames it into place."""
 
-    def __init__(self, path: str, probe: VideoProbe, rate: Fraction, bit_depth: int = 8,
-                 crf: int = 16, preset: str = "medium", audio: bool = True):
+    def __init__(self, path: str, probe: VideoProbe, rate: Fraction, settings: EncoderSettings, audio: bool = True):
         self.path = os.fspath(path)
         fmt = container_for(self.path)
-        directory, name = os.path.split(os.path.abspath(self.path))
-        os.makedirs(directory, exist_ok=True)
-        self.tmp_path = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.partial")
+        self.tmp_path = partial_name(self.path)
         self.rate = Fraction(rate)
-        self.bit_depth = bit_depth
-        self.rgb_format = rgb_format(bit_depth)
-        odd = probe.width % 2 or probe.height % 2
-        # 4:2:0 needs even sizes; odd-sized sources keep their size in 4:4:4 instead.
-        self.pix_fmt = ("yuv444p" if odd else "yuv420p") + ("10le" if bit_depth > 8 else "")
-        self.matrix = _MATRIX.get(probe.colorspace, "itu601")
-        self.range = "JPEG" if probe.color_range == 2 else "MPEG"
         self.audio = None
         self.output = av.open(self.tmp_path, "w", format=fmt)
         try:
-            self.stream = self._add_video_stream(probe, crf, preset)
+            self.stream = add_video_stream(self.output, settings, probe, self.rate)
             self.audio = AudioCarrier(probe, self.output, fmt) if audio else None
         except Exception:
             self.abort()
             raise
-        self.pts0 = round(probe.start_time * self.rate)
+        self.encoder = FrameEncoder(self.stream, probe, round(probe.start_time * self.rate))
         self.count = 0
 
-    def _add_video_stream(self, probe: VideoProbe, crf: int, preset: str):
-        stream = self.output.add_stream("libx264", rate=self.rate)
-        stream.width, stream.height, stream.pix_fmt = probe.width, probe.height, self.pix_fmt
-        stream.options = {"crf": str(crf), "preset": preset}
-        asm = this_machines_x264_asm()
-        if asm:  # reproducible output on AVX-512 machines (see x264_cpu.py)
-            stream.options = {**stream.options, "x264-params": f"asm={asm}"}
-        cc = stream.codec_context
-        cc.time_base = 1 / self.rate
-        cc.colorspace, cc.color_range = probe.colorspace, probe.color_range
-        cc.color_primaries, cc.color_trc = probe.color_primaries, probe.color_trc
-        if probe.rotation:
-            stream.set_display_rotation(probe.rotation)  # players turn phone footage upright, as for the source
-        return stream
-
     def write(self, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=self.rgb_format)
-        frame = frame.reformat(format=self.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.range,
-                                interpolation=RGB_TO_YUV)
-        frame.pts = self.pts0 + self.count
-        frame.time_base = 1 / self.rate
+        for packet in self.encoder.encode(rgb):
+            self.output.mux(packet)
         self.count += 1
-        self.output.mux(self.stream.encode(frame))
         if self.audio is not None:
-            self.audio.mux_until(float(frame.pts / self.rate) + AUDIO_LEAD_SECONDS)
+            self.audio.mux_until(float((self.encoder.pts - 1) / self.rate) + AUDIO_LEAD_SECONDS)
 
     def close(self) -> str:
         """Flush, check a file was written, and move it to its final name. Returns the path."""
         try:
-            self.output.mux(self.stream.encode(None))
+            self.output.mux(self.encoder.flush())
             if self.audio is not None:
                 self.audio.finish()
             self.output.close()

@@ -14,7 +14,7 @@ import pytest
 
 from rifeflow.manifests.records import InterpolationOptions
 from rifeflow.metrics.schema import COLUMNS, SCHEMA, SCHEMA_VERSION
-from rifeflow.metrics.heldout import heldout_quality
+from rifeflow.steps.heldout import heldout_of_file
 from rifeflow.video.read import probe_video
 from tests.services import RIFEFLOW
 
@@ -26,8 +26,7 @@ TALKING_HEADS = ["talking_head_mpeg4.mp4", "talking_head.mp4", "vfr.mp4"]
 
 @pytest.mark.parametrize("name", TALKING_HEADS)
 def test_heldout_psnr_beats_neighbour_average_on_talking_heads(videos, name):
-    probe = probe_video(str(videos / name))
-    q = heldout_quality(probe, InterpolationOptions(), None, 16)
+    q = heldout_of_file(str(videos / name), InterpolationOptions(), None, 16).model_dump()
     print(f"\n{name}: model {q['heldout_psnr_db']:.2f} dB / {q['heldout_ssim']:.4f}, neighbour average "
           f"{q['baseline_psnr_db']:.2f} dB / {q['baseline_ssim']:.4f} over {q['heldout_n']} triplets")
     assert q["heldout_n"] >= 8

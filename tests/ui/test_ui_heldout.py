@@ -4,7 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from rifeflow.manifests.records import InterpolationOptions
-from rifeflow.metrics.heldout import heldout_quality
+from rifeflow.steps.heldout import heldout_of_file
 from rifeflow.ui import _facts
 from rifeflow.video.read import probe_video
 from rifeflow.video.sample import make_sample_clip
@@ -18,7 +18,7 @@ def test_the_held_out_line_is_the_chosen_models(tmp_path):
     lines = {}
     for model, scale in (("rife-hdv3", 1.0), ("rife-4.25", 0.5)):
         options = InterpolationOptions(model=model, scale=scale)
-        expected = heldout_quality(probe, options, None, 8)
+        expected = heldout_of_file(clip, options, None, 8).model_dump()
         assert expected["heldout_n"] > 0
         text = _facts(result, clip, options)
         assert f"{expected['heldout_psnr_db']:.2f} dB PSNR" in text
