@@ -85,7 +85,8 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
                 started: datetime) -> list[VideoOutcome]:
     logger = get_run_logger()
     videos = list(listing.outputs)
-    with dask_cluster(config.scheduler, config.workers) as cluster, task_stream(cluster.address) as usage:
+    with dask_cluster(config.scheduler, config.workers, gpus=config.gpus) as cluster, \
+            task_stream(cluster.address) as usage:
         in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
         logger.info("%d videos under %s; Dask at %s: %d workers, %d with a GPU; %d videos in flight",
                     len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)

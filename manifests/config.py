@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rifeflow.manifests.options import EncodingChoices, InterpolationChoices
 
@@ -28,7 +28,11 @@ class CatalogConfig(EncodingChoices, InterpolationChoices, CatalogLocations):
     weights: Optional[str] = Field(None, description="own weights: local path or fsspec URL (default: the model's "
                                                      "released weights, fetched and verified once)")
     chunk_frames: int = Field(48, ge=1, le=100_000, description="frames per chunk, plus one overlap frame")
-    workers: int = Field(2, ge=1, le=64, description="local Dask workers when no scheduler is given")
+    workers: int = Field(2, ge=1, le=64, description="local CPU workers when no scheduler is given (each GPU "
+                                                      "chosen by --gpus gets a worker of its own besides)")
+    gpus: Optional[str] = Field(None, description="GPUs of this host that get a local worker each, pinned to it: "
+                                                  "all, none, or a list such as 0,2 (default: all visible; not with "
+                                                  "--scheduler)")
     scheduler: Optional[str] = Field(None, description="existing Dask scheduler address, tcp://host:8786 "
                                                        "(default: a local cluster)")
     heldout_frames: int = Field(16, ge=0, le=256, description="held-out triplets per video for the quality "
@@ -57,6 +61,23 @@ class CatalogConfig(EncodingChoices, InterpolationChoices, CatalogLocations):
                              "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), an AWS profile or "
                              "FSSPEC_S3_* settings; `rifeflow run` moves them there for you")
         return value
+
+    @field_validator("gpus")
+    @classmethod
+    def _a_gpu_list(cls, value):
+        if value is None:
+            return None
+        text = value.strip().lower()
+        if text in ("all", "none") or all(part.strip().isdigit() for part in text.split(",")):
+            return text
+        raise ValueError(f"gpus must be all, none, or GPU numbers such as 0,2, got {value!r}")
+
+    @model_validator(mode="after")
+    def _gpus_are_local(self):
+        if self.gpus is not None and self.scheduler:
+            raise ValueError("gpus chooses the GPUs of the local cluster; with a scheduler, start each GPU's worker "
+                             "yourself (dask worker ... --resources GPU=1, CUDA_VISIBLE_DEVICES set)")
+        return self
 
     def options(self, weights_sha256: str) -> InterpolationOptions:
         from rifeflow.manifests.records import InterpolationOptions  # (the command line's help needs no records)

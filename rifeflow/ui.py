@@ -82,7 +82,8 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
 
     from rifeflow.api import interpolate_images, interpolate_video
     from rifeflow.errors import RifeflowError
-    from rifeflow.manifests.options import InterpolationChoices
+    from rifeflow.manifests.codecs import output_extension
+    from rifeflow.manifests.options import EncodingChoices, InterpolationChoices
     from rifeflow.manifests.records import InterpolationOptions
 
     fields = InterpolationChoices.model_fields  # names, defaults and allowed values, as the CLI has them
@@ -93,8 +94,8 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
     has_gpu = torch.cuda.is_available()
     samples = samples or {}
 
-    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, fps, scene_threshold, state,
-                  progress=gr.Progress()):
+    def run_video(upload, sample, factor, mode, model, scale, tta, fp16, fps, scene_threshold, codec, crf, preset,
+                  state, progress=gr.Progress()):
         session = _session_dir(state)
         source = upload or samples.get(sample)
         if not source:
@@ -105,7 +106,9 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
         fps = (fps or "").strip() or None
         exp = None if fps else FACTORS[factor]
         label = f"{fps.replace('/', '-')}fps" if fps else factor
-        output = os.path.join(session, f"{Path(source).stem}_{label}.mp4")
+        output = os.path.join(session, f"{Path(source).stem}_{label}{output_extension(codec, '.mp4')}")
+        crf = None if crf in (None, "") else int(crf)
+        preset = (preset or "").strip() or None
 
         def report(done, total):
             progress(done / total, desc=f"{done}/{total} frames")
@@ -113,7 +116,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
         try:
             result = interpolate_video(source, output, exp=exp, fps=fps, scene_threshold=float(scene_threshold),
                                        mode=mode, model=model, scale=float(scale), tta=tta, fp16=fp16 and has_gpu,
-                                       progress=report)
+                                       codec=codec, crf=crf, preset=preset, progress=report)
         except (RifeflowError, ValueError, OSError) as exc:  # OSError: the output's disk, say
             _remove_dir(session) if session != state else _remove_file(output)
             raise gr.Error(str(exc).replace(source, Path(source).name)) from None
@@ -163,6 +166,12 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
                         tta = gr.Checkbox(label="Test-time augmentation", info=fields["tta"].description)
                         fp16 = gr.Checkbox(label="fp16", interactive=has_gpu,
                                            info=None if has_gpu else "needs a GPU; none here")
+                        encoding = EncodingChoices.model_fields
+                        codec = gr.Dropdown(encoding["codec"].json_schema_extra["enum"], value=encoding["codec"].default,
+                                            label="Codec", info=encoding["codec"].description)
+                        crf = gr.Number(None, precision=0, label="Quality (crf)", info=encoding["crf"].description)
+                        preset = gr.Textbox(label="Preset", placeholder="the codec's default",
+                                            info=encoding["preset"].description)
                     go = gr.Button("Interpolate", variant="primary")
                 with gr.Column():
                     result = gr.Video(label="Result", interactive=False)
@@ -171,7 +180,7 @@ def build_app(max_upload_mb: float = 200.0, samples: dict[str, str] | None = Non
             compare = gr.Gallery(label="Before and after: source frames and the new frames after them", columns=6, format="png",
                                  height=260)
             go.click(lambda up, s, *rest: run_video(up, None if s == "(none)" else s, *rest),
-                     [upload, sample, factor, mode, model, scale, tta, fp16, fps, scene, session],
+                     [upload, sample, factor, mode, model, scale, tta, fp16, fps, scene, codec, crf, preset, session],
                      [result, compare, facts, download, session], api_name="interpolate_video")
         with gr.Tab("Image pair"):
             with gr.Row():

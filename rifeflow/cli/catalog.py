@@ -37,7 +37,7 @@ def _cmd_run(args) -> int:
     # last, once the workers have shut down and sent their final logs.
     server = early_server()
     try:
-        with dask_cluster(config.scheduler, config.workers) as cluster:
+        with dask_cluster(config.scheduler, config.workers, gpus=config.gpus) as cluster:
             from rifeflow.flows.catalog import interpolate_catalog
             from rifeflow.storage.secrets import install_log_redaction
 

@@ -5,7 +5,7 @@ import pyarrow as pa
 
 from rifeflow.errors import ERROR_CATEGORIES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _CONTAINER = [
     ("codec", pa.string(), "", "video codec"),
@@ -53,6 +53,12 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("mode", pa.string(), "", "chain or direct"),
     ("fp16", pa.bool_(), "", "half precision requested"),
     ("chunk_frames", pa.int32(), "frames", "frames per chunk"),
+    ("encoder", pa.string(), "", "the encoder that wrote the output (libx264, libx265, libsvtav1, libvpx-vp9, prores_ks, "
+                                 "ffv1, h264_nvenc, ...; a hardware one unusable on the workers is replaced by its "
+                                 "software codec)"),
+    ("encoder_crf", pa.int32(), "", "the encoder's quality number in its own scale (null for prores_ks and ffv1)"),
+    ("encoder_preset", pa.string(), "", "the encoder's preset (a ProRes profile for prores_ks; null for ffv1)"),
+    ("encoder_pix_fmt", pa.string(), "", "the pixel format the frames were encoded in"),
     ("project_version", pa.string(), "", "rifeflow version"),
     ("pyav_version", pa.string(), "", "PyAV version"),
     ("ffmpeg_version", pa.string(), "", "FFmpeg libavcodec version"),

@@ -42,6 +42,9 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
         row.update(source_sha256=manifest.source_sha256, output_uri=manifest.output_uri, video_key=manifest.video_key,
                    model=o.model, weights_sha256=o.weights_sha256, exp=o.exp, scale=o.scale, tta=o.tta, mode=o.mode,
                    fp16=o.fp16, chunk_frames=manifest.chunk_frames)
+        if manifest.encoder is not None:
+            e = manifest.encoder
+            row.update(encoder=e.codec, encoder_crf=e.crf, encoder_preset=e.preset, encoder_pix_fmt=e.pix_fmt)
         if outcome.status == "failed":
             row["retries"] = manifest.retries
         if outcome.status == "skipped":

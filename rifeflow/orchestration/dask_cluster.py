@@ -72,13 +72,13 @@ def dask_cluster(scheduler: str | None, workers: int, quiet: bool = True, gpus: 
     environ = worker_environ(int(plans[0].env["OMP_NUM_THREADS"]))
     spec = {plan.name: {"cls": Nanny, "options": {
         "nthreads": plan.nthreads, "resources": plan.resources or None, "host": "127.0.0.1",
-        "dashboard_address": None, "silence_logs": logging.WARNING,
+        "dashboard": False, "dashboard_address": ":0", "silence_logs": logging.WARNING,
         "env": {k: v for k, v in plan.env.items() if k not in environ}}} for plan in plans}
     with parent_environ_kept(environ) as restore, \
             dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **BOUNDED_LOGS,
                              **(QUIET_WORKERS if quiet else {})}), \
-            SpecCluster(workers=spec, scheduler={"cls": Scheduler, "options": {"host": "127.0.0.1",
-                                                                              "dashboard_address": None}},
+            SpecCluster(workers=spec, scheduler={"cls": Scheduler, "options": {"host": "127.0.0.1", "dashboard": False,
+                                                                              "dashboard_address": ":0"}},
                         silence_logs=logging.WARNING, name="rifeflow") as cluster:
         restore()
         yield describe_cluster(cluster.scheduler_address)

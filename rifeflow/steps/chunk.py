@@ -104,7 +104,7 @@ def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, op
                                depth=4)
             frames = ChunkFrames(decoded, chunk, scorer)
             segment = os.path.join(tmp, "segment" + os.path.splitext(chunk.output_uri)[1])
-            writer = SegmentWriter(segment, encoder, probe, options.output_rate(probe.rate), chunk.first_output)
+            writer = SegmentWriter(segment, encoder, probe, options.output_rate(probe.rate))
             written = encode_frames(writer, _output_frames(interp, iter(frames), chunk, options, batch_size, stats),
                                     lambda _, frame: temporal.add(frame))
         except VideoError as exc:  # name the source, not this worker's scratch copy of it

@@ -39,7 +39,8 @@ def _join(manifest: VideoManifest, dest_uri: str) -> dict:
             tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp, contextlib.ExitStack() as copies:
         segments = [copies.enter_context(store.local_copy(c.output_uri)) for c in manifest.chunks]
         local_out = os.path.join(tmp, "out" + ext)
-        join_segments(segments, probe.model_copy(update={"source": source}), local_out, expected)
+        join_segments(segments, [c.first_output for c in manifest.chunks], manifest.options.output_rate(probe.rate),
+                      probe.model_copy(update={"source": source}), local_out, expected)
         output, _ = probe_timeline(local_out, decode=False)
         facts = container_facts(output, "out", os.path.getsize(local_out))
         staging = layout.staging_uri(dest_uri, manifest.output_uri, ext)

@@ -15,7 +15,7 @@ from rifeflow.errors import VideoError
 from rifeflow.manifests.codecs import codec_spec
 from rifeflow.manifests.records import EncoderSettings, VideoProbe
 from rifeflow.video.encode import FrameEncoder, add_video_stream
-from rifeflow.video.write import AUDIO_LEAD_SECONDS, AudioCarrier, container_for, partial_name
+from rifeflow.video.write import AUDIO_LEAD_SECONDS, BITEXACT, AudioCarrier, container_for, partial_name
 
 
 def segment_format(codec: str) -> str:
@@ -24,14 +24,15 @@ def segment_format(codec: str) -> str:
 
 
 class SegmentWriter:
-    """Output frames `first_index`, `first_index + 1`, ... of a video, encoded into one segment file."""
+    """Output frames of a video encoded into one segment file, timed from 0: MP4 keeps a start offset only to
+    the millisecond, so the join (which knows where each segment starts) adds it back exactly."""
 
-    def __init__(self, path: str, settings: EncoderSettings, probe: VideoProbe, rate: Fraction, first_index: int):
+    def __init__(self, path: str, settings: EncoderSettings, probe: VideoProbe, rate: Fraction):
         self.path = path
-        self.output = av.open(path, "w", format=segment_format(settings.codec))
+        self.output = av.open(path, "w", format=segment_format(settings.codec), options=BITEXACT)
         try:
             stream = add_video_stream(self.output, settings, probe, Fraction(rate))
-            self.encoder = FrameEncoder(stream, probe, round(probe.start_time * Fraction(rate)) + first_index)
+            self.encoder = FrameEncoder(stream, probe, 0)
         except Exception:
             self.output.close()
             raise
@@ -54,15 +55,17 @@ class SegmentWriter:
             pass
 
 
-def join_segments(segments: Sequence[str], probe: VideoProbe, output_path: str, expected_frames: int) -> str:
+def join_segments(segments: Sequence[str], starts: Sequence[int], rate: Fraction, probe: VideoProbe, output_path: str,
+                  expected_frames: int) -> str:
     """Write `output_path` from the segments' packets in order and every audio stream of `probe.source`.
 
+    Segment i's first frame is output frame `starts[i]` (the source's own start offset is added here).
     Refuses segments whose encoder headers differ (they would not play as one stream) and timestamps
     that do not increase across a join. Written to a temporary name and renamed; nothing is left on error.
     """
     fmt = container_for(output_path)
     tmp = partial_name(output_path)
-    output = av.open(tmp, "w", format=fmt)
+    output = av.open(tmp, "w", format=fmt, options=BITEXACT)
     audio = None
     try:
         with av.open(segments[0]) as first:
@@ -71,7 +74,9 @@ def join_segments(segments: Sequence[str], probe: VideoProbe, output_path: str, 
             stream.time_base = template.time_base
             header = bytes(template.codec_context.extradata or b"")
         audio = AudioCarrier(probe, output, fmt)
-        count = _copy_video(segments, output, stream, header, audio)
+        pts0 = round(probe.start_time * Fraction(rate))
+        count = _copy_video(segments, [Fraction(pts0 + start) / Fraction(rate) for start in starts], output, stream,
+                            header, audio)
         audio.finish()
         output.close()
         if count != expected_frames:
@@ -90,20 +95,37 @@ def join_segments(segments: Sequence[str], probe: VideoProbe, output_path: str, 
         raise
 
 
-def _copy_video(segments: Sequence[str], output, stream, header: bytes, audio: AudioCarrier) -> int:
+def _delay(path: str) -> Fraction:
+    """How far a segment's decode times run ahead of its presentation times (its encoder's reorder delay)."""
+    with av.open(path) as segment:
+        video = segment.streams.video[0]
+        first = next((p for p in segment.demux(video) if p.dts is not None), None)
+        return Fraction(0) if first is None else (first.pts - first.dts) * video.time_base
+
+
+def _copy_video(segments: Sequence[str], offsets: Sequence[Fraction], output, stream, header: bytes,
+                audio: AudioCarrier) -> int:
+    """Copy the packets, each segment moved to its start. Decode times are laid out again with the largest
+    reorder delay of any segment (a segment of a frame or two may have none), so they keep increasing
+    across every join while never passing a frame's presentation time."""
+    delay = max(_delay(path) for path in segments)
     last_dts, count = None, 0
-    for number, path in enumerate(segments):
+    for number, (path, offset) in enumerate(zip(segments, offsets)):
         with av.open(path) as segment:
             video = segment.streams.video[0]
             if bytes(video.codec_context.extradata or b"") != header:
                 raise VideoError(path, f"segment {number}'s encoder header differs from segment 0's: the segments "
                                        "were encoded with different settings and cannot be joined")
-            for packet in segment.demux(video):
-                if packet.dts is None:  # the demuxer's end-of-stream packet
-                    continue
+            packets = [p for p in segment.demux(video) if p.dts is not None]  # not the end-of-stream packet
+            shift, lead = offset / video.time_base, delay / video.time_base
+            if shift.denominator != 1 or lead.denominator != 1:
+                raise VideoError(path, f"segment {number} starts at {float(offset):.6f} s, between two ticks of "
+                                       f"its time base {video.time_base}")
+            for packet, pts in zip(packets, sorted(p.pts for p in packets)):
+                packet.pts, packet.dts = packet.pts + int(shift), pts + int(shift) - int(lead)
                 if last_dts is not None and packet.dts * packet.time_base <= last_dts:
-                    raise VideoError(path, f"segment {number} starts at decode time {float(packet.dts * packet.time_base):.4f} s, "
-                                           f"not after the previous segment's {float(last_dts):.4f} s")
+                    raise VideoError(path, f"segment {number} decodes at {float(packet.dts * packet.time_base):.4f} "
+                                           f"s, not after the previous packet's {float(last_dts):.4f} s")
                 last_dts = packet.dts * packet.time_base
                 at = float(packet.pts * packet.time_base)
                 packet.stream = stream

@@ -25,6 +25,8 @@ COPYABLE_AUDIO = {
     "matroska": None,  # takes everything
 }
 AUDIO_LEAD_SECONDS = 0.5
+# The same frames and packets make the same file: no random segment IDs (Matroska), no version strings.
+BITEXACT = {"fflags": "+bitexact"}
 
 
 def container_for(path: str) -> str:
@@ -125,7 +127,7 @@ class VideoWriter:
         self.tmp_path = partial_name(self.path)
         self.rate = Fraction(rate)
         self.audio = None
-        self.output = av.open(self.tmp_path, "w", format=fmt)
+        self.output = av.open(self.tmp_path, "w", format=fmt, options=BITEXACT)
         try:
             self.stream = add_video_stream(self.output, settings, probe, self.rate)
             self.audio = AudioCarrier(probe, self.output, fmt) if audio else None

@@ -5,6 +5,10 @@ import json
 import shutil
 from collections import defaultdict
 
+from fractions import Fraction
+
+import av
+import numpy as np
 import pytest
 
 from tests.services import pipeline_env, run_cli
@@ -12,21 +16,26 @@ from tests.services import pipeline_env, run_cli
 pytestmark = pytest.mark.slow  # a catalog run
 
 
-def test_chunk_size_does_not_change_a_single_bit_and_models_load_once_per_worker(videos, tmp_path):
+def _run_chunked(source, dest, chunk, codec_args, env) -> dict:
+    run = run_cli(["run", str(source), str(dest), "--chunk-frames", str(chunk), "--workers", "2", "--scale", "0.5",
+                   "--exp", "2", *codec_args], env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "1 videos: 1 done, 0 skipped, 0 failed" in run.stdout
+    return json.loads(next((dest / ".rifeflow" / "manifests").iterdir()).read_text())
+
+
+def test_chunk_size_changes_no_frame_and_models_load_once_per_worker(videos, tmp_path):
+    """Lossless output (ffv1) is the same bit for bit whatever the chunk size; with a lossy codec the frames
+    handed to the encoder are (x264 at crf 0 is lossless, so its decoded frames are exactly those)."""
     source = tmp_path / "catalog"
     source.mkdir()
     shutil.copy(videos / "phone_rotated.mp4", source / "phone.mp4")
     env = pipeline_env(PREFECT_HOME=str(tmp_path / "prefect"))
     env.pop("PREFECT_API_URL", None)
-    outputs = {}
+    lossless, decoded = {}, {}
     for chunk in (7, 1000):
-        dest = tmp_path / f"out-{chunk}"
-        run = run_cli(["run", str(source), str(dest), "--chunk-frames", str(chunk), "--workers", "2",
-                       "--scale", "0.5", "--exp", "2"], env)
-        assert run.returncode == 0, run.stderr[-3000:]
-        assert "1 videos: 1 done, 0 skipped, 0 failed" in run.stdout
-        outputs[chunk] = (dest / "phone.mp4").read_bytes()
-        manifest = json.loads(next((dest / ".rifeflow" / "manifests").iterdir()).read_text())
+        manifest = _run_chunked(source, tmp_path / f"ffv1-{chunk}", chunk, ["--codec", "ffv1"], env)
+        lossless[chunk] = (tmp_path / f"ffv1-{chunk}" / "phone.mkv").read_bytes()
         loads = defaultdict(set)
         for result in manifest["results"]:
             loads[result["pid"]].add(result["model_loads"])
@@ -34,7 +43,15 @@ def test_chunk_size_does_not_change_a_single_bit_and_models_load_once_per_worker
         assert all(counts == {1} for counts in loads.values())
         if chunk == 7:
             assert len(manifest["chunks"]) >= 4 and len(loads) == 2
-    assert outputs[7] == outputs[1000]
+        _run_chunked(source, tmp_path / f"x264-{chunk}", chunk, ["--crf", "0", "--preset", "ultrafast"], env)
+        with av.open(str(tmp_path / f"x264-{chunk}" / "phone.mp4")) as c:
+            decoded[chunk] = [(f.time, f.to_ndarray(format="yuv420p")) for f in c.decode(video=0)]
+    assert lossless[7] == lossless[1000]
+    assert len(decoded[7]) == len(decoded[1000]) == 120
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(decoded[7], decoded[1000]))
+    # Timestamps run on across the joins: frame k at exactly k / (4 x 30000/1001) s.
+    rate = Fraction(120000, 1001)
+    assert [t for t, _ in decoded[7]] == [t for t, _ in decoded[1000]] == [float(k / rate) for k in range(120)]
 
 
 def test_automatic_retries_of_the_run_do_not_redo_finished_or_permanently_bad_videos(videos, tmp_path):
