@@ -16,21 +16,19 @@ from typing import Callable, Iterable
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect_dask import DaskTaskRunner
 
 from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.planning import video_key
 from rifeflow.manifests.records import VideoOutcome
-from rifeflow.orchestration.dask_cluster import dask_cluster, on_a_worker, task_stream
+from rifeflow.orchestration.dask_cluster import dask_cluster, on_a_worker, shared_task_runner, task_stream
 from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
 from rifeflow.storage.layout import printable
-from rifeflow.metrics.store import build_row
+from rifeflow.metrics.store import video_row
 from rifeflow.metrics.report import run_summary
-from rifeflow.metrics.facts import provenance
 from rifeflow.engine.weights import resolve_weights
 from rifeflow.orchestration.progress import RunProgress
 from rifeflow.flows.video import interpolate_video_flow
-from rifeflow.tasks.report_tasks import metrics_row, publish_metrics, publish_run_report
+from rifeflow.tasks.report_tasks import publish_metrics, publish_run_report
 from rifeflow.tasks.video_tasks import discover_videos, sweep_leftovers
 
 
@@ -86,22 +84,17 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
     logger = get_run_logger()
     videos = list(listing.outputs)
     with dask_cluster(config.scheduler, config.workers, gpus=config.gpus) as cluster, \
-            task_stream(cluster.address) as usage:
+            task_stream(cluster.address) as usage, shared_task_runner(cluster.address) as runner:
         in_flight = config.videos_in_flight or 2 * max(1, cluster.gpu_workers or cluster.workers)
         logger.info("%d videos under %s; Dask at %s: %d workers, %d with a GPU; %d videos in flight",
                     len(videos), config.source_uri, cluster.address, cluster.workers, cluster.gpu_workers, in_flight)
         encoding = _encoder_for_run(config, cluster.address, cluster.gpu_workers > 0)
-        video_flow = interpolate_video_flow.with_options(task_runner=DaskTaskRunner(address=cluster.address))
+        video_flow = interpolate_video_flow.with_options(task_runner=runner)
         progress = RunProgress(len(videos) + len(listing.refused))
 
         def record(outcome: VideoOutcome) -> VideoOutcome:
             if outcome.status != "skipped" or config.record_skipped:
-                try:
-                    row = metrics_row(outcome, config.dest_uri, run_id, attempt, started, cluster.workers)
-                except OSError as exc:  # manifest unreadable even after retries: the outcome still counts
-                    logger.error("figures of %s not read: %s", printable(outcome.source_uri), exc)
-                    row = build_row(outcome, None, run_id, attempt, started, cluster.workers, provenance())
-                rows.append(row)
+                rows.append(video_row(outcome, config.dest_uri, run_id, attempt, started, cluster.workers))
             progress.advance()
             return outcome
 

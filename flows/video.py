@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 
 from rifeflow.orchestration.waiting import as_finished
 from rifeflow.manifests.config import CatalogConfig
-from rifeflow.manifests.records import InterpolationOptions, SourceRef, VideoOutcome
+from rifeflow.manifests.records import InterpolationOptions, SourceRef, StitchResult, VideoManifest, VideoOutcome
 from rifeflow.storage import layout, leases
 from rifeflow.errors import VideoError, error_kind
 from rifeflow.storage.manifest_store import clean_staging, save_manifest, start_video
@@ -23,7 +23,7 @@ from rifeflow.storage.faults import counting_retries
 from rifeflow.video.timeline import timestep_method
 from rifeflow.metrics.facts import video_metrics
 from rifeflow.metrics.heldout import summarise
-from rifeflow.tasks.video_tasks import interpolate_chunk, prepare, stitch
+from rifeflow.tasks.video_tasks import interpolate_chunk, interpolate_short_video, stitch
 
 
 @flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False, retries=0)
@@ -32,7 +32,7 @@ def interpolate_video_flow(source_uri: str, config: CatalogConfig, options: Inte
                            run_id: str | None = None) -> VideoOutcome:
     """One video, under a lease on its output: another run working on the same output is waited for."""
     logger = get_run_logger()
-    output = output_uri or layout.output_uri(config.source_uri, config.dest_uri, source_uri)
+    output = output_uri or layout.output_uri(config.source_uri, config.dest_uri, source_uri, encoding["codec"])
     owner = run_id or str(flow_run.id)
 
     def waiting(holder: leases.Lease) -> None:
@@ -54,41 +54,59 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
     if verdict == "skip":
         logger.info("%s is done and unchanged: skipped", source_uri)
         return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="skipped",
-                            video_key=manifest.video_key)
+                            video_key=manifest.video_key, manifest=manifest)
     if verdict == "failed":
         reason = (manifest.error or "").split(": ", 1)[-1]
         raise VideoError(source_uri, f"unchanged since it failed: {reason}")
+    resources = {"GPU": 1} if gpu else {}
     try:
         if manifest.probe is None:
-            prepared = prepare.submit(source_uri, manifest.source_stat, dest, options, encoding, config.chunk_frames,
-                                      config.heldout_frames).result()
-            manifest = save_manifest(dest, manifest.with_prepared(prepared).with_retries(prepared.retries))
-        todo = manifest.pending_chunks()
-        logger.info("%s: %d chunks, %d to interpolate", source_uri, len(manifest.chunks), len(todo))
-        if options.on_timeline(manifest.probe.vfr):
-            logger.info("%s: %s -> %s fps, each frame at its own time; %s", source_uri, manifest.probe.fps,
-                        options.output_rate(manifest.probe.rate), timestep_method(options.model))
-        submitted = time.perf_counter()
-        source = SourceRef(uri=source_uri, stat=manifest.source_stat)
-        with dask.annotate(resources={"GPU": 1} if gpu else {}):
-            futures = [interpolate_chunk.submit(c, source, manifest.probe, options, manifest.encoder, config.weights)
-                       for c in todo]
-        for result in as_finished(futures, config.chunk_timeout_s, source_uri):
-            manifest = save_manifest(dest, manifest.with_result(result).with_retries(result.retries))
-        scores = [s for r in manifest.results for s in r.heldout]
-        heldout = summarise(scores, sum(r.heldout_seconds for r in manifest.results))
-        manifest = manifest.model_copy(update={"status": "interpolated", "heldout": heldout}).with_timing(
-            "interpolate", time.perf_counter() - submitted)
+            with dask.annotate(resources=resources):
+                whole = interpolate_short_video.submit(manifest, dest, options, encoding, config.heldout_frames,
+                                                       config.weights).result()
+            manifest = manifest.with_prepared(whole.prepared).with_retries(whole.retries)
+            if whole.stitched is not None:  # one chunk: prepared, interpolated and stitched in that one task
+                manifest = manifest.with_result(whole.result).with_timing("interpolate", whole.result.seconds)
+                return _finish(dest, manifest, whole.stitched, owner, here, started)
+            manifest = save_manifest(dest, manifest)
+        manifest = _chunks(manifest, source_uri, config, options, resources)
         stitched = stitch.submit(manifest, dest).result()
-        metrics = video_metrics(manifest, stitched.facts, stitched.temporal)
-        manifest = save_manifest(dest, manifest.model_copy(update={"status": "done", "metrics": metrics,
-                                                                   "done_by_run_id": owner})
-                                 .with_timing("stitch", stitched.seconds).with_retries(stitched.retries + here[0]))
+        return _finish(dest, manifest, stitched, owner, here, started)
     except BaseException as exc:
         save_manifest(dest, manifest.model_copy(update={"status": "failed", "error": str(exc),
                                                         "error_kind": error_kind(exc)}).with_retries(here[0]))
         raise
-    return VideoOutcome(source_uri=source_uri, output_uri=manifest.output_uri, status="done",
-                        video_key=manifest.video_key, seconds=time.perf_counter() - started,
-                        retries=manifest.retries)
 
+
+def _chunks(manifest: VideoManifest, source_uri: str, config: CatalogConfig, options: InterpolationOptions,
+            resources: dict) -> VideoManifest:
+    """Every unfinished chunk on the workers, each result saved as it arrives; the held-out figures summed up."""
+    logger = get_run_logger()
+    todo = manifest.pending_chunks()
+    logger.info("%s: %d chunks, %d to interpolate", source_uri, len(manifest.chunks), len(todo))
+    if options.on_timeline(manifest.probe.vfr):
+        logger.info("%s: %s -> %s fps, each frame at its own time; %s", source_uri, manifest.probe.fps,
+                    options.output_rate(manifest.probe.rate), timestep_method(options.model))
+    submitted = time.perf_counter()
+    source = SourceRef(uri=source_uri, stat=manifest.source_stat)
+    with dask.annotate(resources=resources):
+        futures = [interpolate_chunk.submit(c, source, manifest.probe, options, manifest.encoder, config.weights)
+                   for c in todo]
+    for result in as_finished(futures, config.chunk_timeout_s, source_uri):
+        manifest = save_manifest(config.dest_uri, manifest.with_result(result).with_retries(result.retries))
+    return manifest.with_timing("interpolate", time.perf_counter() - submitted)
+
+
+def _finish(dest: str, manifest: VideoManifest, stitched: StitchResult, owner: str, here: list,
+            started: float) -> VideoOutcome:
+    """Record the published video as done, with its metrics, and say so."""
+    scores = [s for r in manifest.results for s in r.heldout]
+    manifest = manifest.model_copy(update={"heldout": summarise(scores, sum(r.heldout_seconds
+                                                                            for r in manifest.results))})
+    metrics = video_metrics(manifest, stitched.facts, stitched.temporal)
+    manifest = save_manifest(dest, manifest.model_copy(
+        update={"status": "done", "metrics": metrics, "done_by_run_id": owner}).with_timing(
+        "stitch", stitched.seconds).with_retries(stitched.retries + here[0]))
+    return VideoOutcome(source_uri=manifest.source_uri, output_uri=manifest.output_uri, status="done",
+                        video_key=manifest.video_key, seconds=time.perf_counter() - started,
+                        retries=manifest.retries, manifest=manifest)

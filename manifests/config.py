@@ -27,7 +27,8 @@ class CatalogConfig(EncodingChoices, InterpolationChoices, CatalogLocations):
 
     weights: Optional[str] = Field(None, description="own weights: local path or fsspec URL (default: the model's "
                                                      "released weights, fetched and verified once)")
-    chunk_frames: int = Field(48, ge=1, le=100_000, description="frames per chunk, plus one overlap frame")
+    chunk_frames: int = Field(240, ge=1, le=100_000, description="frames per chunk, plus one overlap frame; a video "
+                                                             "of one chunk is done in one task")
     workers: int = Field(2, ge=1, le=64, description="local CPU workers when no scheduler is given (each GPU "
                                                       "chosen by --gpus gets a worker of its own besides)")
     gpus: Optional[str] = Field(None, description="GPUs of this host that get a local worker each, pinned to it: "

@@ -121,6 +121,15 @@ class StitchResult(Record):
     retries: int = 0
 
 
+class WholeVideo(Record):
+    """A short video's one task: always prepared; interpolated and stitched too when it was one chunk."""
+
+    prepared: PreparedVideo
+    result: Optional[ChunkResult] = None
+    stitched: Optional[StitchResult] = None
+    retries: int = 0
+
+
 VideoStatus = Literal["pending", "prepared", "interpolated", "done", "failed"]
 ErrorKind = Literal["permanent", "transient"]
 
@@ -200,6 +209,8 @@ class VideoOutcome(Record):
     video_key: Optional[str] = None
     seconds: float = 0.0
     retries: int = 0
+    # The video's manifest as the run left it, for its metrics row (not part of what is printed or stored).
+    manifest: Optional[VideoManifest] = Field(None, exclude=True, repr=False)
 
 
 class CatalogListing(Record):

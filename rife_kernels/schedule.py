@@ -35,10 +35,12 @@ def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor) -> torch.Tensor:
 
     a, b = thumb(img0), thumb(img1)
     window = _gaussian_window(11, 1.5, a.device, a.dtype)
-    mu_a, mu_b = F.conv2d(a, window), F.conv2d(b, window)
-    var_a = F.conv2d(a * a, window) - mu_a**2
-    var_b = F.conv2d(b * b, window) - mu_b**2
-    cov = F.conv2d(a * b, window) - mu_a * mu_b
+    count = a.shape[0]
+    maps = F.conv2d(torch.cat([a, b, a * a, b * b, a * b]), window)  # the five local means in one pass
+    mu_a, mu_b, aa, bb, ab = maps.split(count)
+    var_a = aa - mu_a**2
+    var_b = bb - mu_b**2
+    cov = ab - mu_a * mu_b
     c1, c2 = 0.01**2, 0.03**2
     ssim = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
     return ssim.flatten(1).mean(1)
@@ -50,7 +52,7 @@ def classify_pairs(img0: torch.Tensor, img1: torch.Tensor,
 
     A pair is a cut when its thumbnails' SSIM is below `scene_threshold`; 0 turns detection off.
     """
-    static = (img0.float() - img1.float()).abs().flatten(1).amax(1) <= STATIC_MAX_DIFF
+    static = torch.sub(img0.float(), img1.float()).abs_().flatten(1).amax(1) <= STATIC_MAX_DIFF
     if scene_threshold <= 0:
         return static, torch.zeros_like(static)
     cut = (thumbnail_ssim(img0, img1) < scene_threshold) & ~static
@@ -94,6 +96,8 @@ def _in_batches(interp: FrameInterpolator, a, b, t, max_batch: int) -> torch.Ten
 
 
 def _chain(interp, img0, img1, exp, max_batch) -> torch.Tensor:
+    if exp == 1:  # one midpoint per pair: no frame stack to build
+        return _in_batches(interp, img0, img1, None, max_batch).to(img0.device).unsqueeze(1)
     frames = torch.stack([img0, img1], 1)  # (B, K, 3, H, W), K grows 2 -> 2^exp + 1
     for _ in range(exp):
         b, k = frames.shape[:2]

@@ -7,21 +7,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from rifeflow.manifests.records import VideoOutcome
 from rifeflow.metrics import report, store as metrics_store
-from rifeflow.storage.manifest_store import load_manifest
 from rifeflow.tasks.video_tasks import transient_only
-
-
-@task(name="metrics-row", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_only,
-      cache_policy=NO_CACHE)
-def metrics_row(outcome: VideoOutcome, dest_uri: str, run_id: str, attempt: int, run_started_at: datetime,
-                workers: int) -> dict:
-    """The video's row, from its outcome and its manifest's figures (read from the store)."""
-    from rifeflow.metrics.facts import provenance
-
-    manifest = load_manifest(dest_uri, outcome.video_key) if outcome.video_key else None
-    return metrics_store.build_row(outcome, manifest, run_id, attempt, run_started_at, workers, provenance())
 
 
 @task(name="publish-metrics", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient_only,

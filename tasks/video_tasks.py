@@ -14,7 +14,7 @@ from prefect.runtime import task_run
 
 from rifeflow.errors import retryable
 from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions,
-                                        PreparedVideo, SourceRef, SourceStat, StitchResult, VideoManifest, VideoProbe)
+                                        SourceRef, StitchResult, VideoManifest, VideoProbe, WholeVideo)
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -56,13 +56,13 @@ def sweep_leftovers(dest_uri: str) -> int:
     return sweep(dest_uri)
 
 
-@task(name="prepare", **RETRYABLE)
-def prepare(source_uri: str, stat: SourceStat, dest_uri: str, options: InterpolationOptions, encoding: dict,
-            chunk_frames: int, heldout_frames: int) -> PreparedVideo:
-    from rifeflow.steps.prepare import prepare_video
+@task(name="interpolate-short-video", **RETRYABLE)
+def interpolate_short_video(manifest: VideoManifest, dest_uri: str, options: InterpolationOptions, encoding: dict,
+                            heldout_frames: int, weights: str | None) -> WholeVideo:
+    """Prepare a video, and when it is one chunk, interpolate and stitch it in the same task."""
+    from rifeflow.steps.whole import interpolate_whole
 
-    return counted(lambda: prepare_video(source_uri, stat, dest_uri, options, encoding, chunk_frames,
-                                         heldout_frames))
+    return counted(lambda: interpolate_whole(manifest, dest_uri, options, encoding, heldout_frames, weights))
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)

@@ -44,10 +44,13 @@ def configure_threads(threads: int) -> int:
 
 
 def to_tensor(frames: list[np.ndarray], device: torch.device) -> torch.Tensor:
-    """(H, W, 3) uint8/uint16 frames -> (B, 3, H, W) float in [0, 1]."""
+    """(H, W, 3) uint8/uint16 frames -> (B, 3, H, W) float in [0, 1], laid out channels-last in memory.
+
+    Converted where the bytes lie (no strided copy), and already in the layout the model runs in.
+    """
     peak = 65535.0 if frames[0].dtype == np.uint16 else 255.0
-    stacked = torch.from_numpy(np.stack(frames)).to(device)
-    return stacked.permute(0, 3, 1, 2).float().div_(peak)
+    stacked = torch.from_numpy(frames[0][None] if len(frames) == 1 else np.stack(frames)).to(device)
+    return stacked.float().div_(peak).permute(0, 3, 1, 2)
 
 
 def to_arrays(frames: torch.Tensor, dtype: np.dtype) -> np.ndarray:

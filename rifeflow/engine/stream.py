@@ -9,9 +9,11 @@ from fractions import Fraction
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
+import torch
 
 from rife_kernels import SCENE_CUT_SSIM, FrameInterpolator, at_timesteps, classify_pairs, inbetweens
 from rifeflow.engine.runtime import to_arrays, to_tensor
+from rifeflow.metrics.quality import same_frame
 
 
 @dataclass
@@ -32,7 +34,7 @@ def counting_repeats(frames: Iterable[np.ndarray], stats: PairStats) -> Iterator
     """The frames unchanged, counting in `stats` those identical to their predecessor."""
     previous = None
     for frame in frames:
-        if previous is not None and (frame is previous or np.array_equal(frame, previous)):
+        if previous is not None and same_frame(frame, previous):
             stats.repeats += 1
         stats.frames_out += 1
         previous = frame
@@ -50,24 +52,26 @@ def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], 
     stats = stats if stats is not None else PairStats()
     n = 2**exp
     pending: list[np.ndarray] = []
+    tensors: list = []  # each frame made a tensor once, though it ends one batch and starts the next
     last = None
     for frame in frames:
         pending.append(frame)
+        tensors.append(to_tensor([frame], interp.device))
         if len(pending) == batch_size + 1:
-            yield from _emit_batch(interp, pending, exp, mode, batch_size, stats, scene_threshold)
-            pending = pending[-1:]
+            yield from _emit_batch(interp, pending, tensors, exp, mode, batch_size, stats, scene_threshold)
+            pending, tensors = pending[-1:], tensors[-1:]
         last = frame
     if last is None:
         return
     if len(pending) > 1:
-        yield from _emit_batch(interp, pending, exp, mode, batch_size, stats, scene_threshold)
+        yield from _emit_batch(interp, pending, tensors, exp, mode, batch_size, stats, scene_threshold)
     for _ in range(n if hold_last else 0):
         yield last
 
 
-def _emit_batch(interp, frames, exp, mode, batch_size, stats, scene_threshold) -> Iterator[np.ndarray]:
+def _emit_batch(interp, frames, tensors, exp, mode, batch_size, stats, scene_threshold) -> Iterator[np.ndarray]:
     """Frames[:-1], each followed by the in-betweens towards its successor."""
-    tensors = to_tensor(frames, interp.device)
+    tensors = torch.cat(tensors)
     mids, static, cut = inbetweens(interp, tensors[:-1], tensors[1:], exp, mode, max_batch=batch_size,
                                    scene_threshold=scene_threshold)
     mids = to_arrays(mids, frames[0].dtype)

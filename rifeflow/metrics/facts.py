@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import av
 
-from rifeflow import __version__
 from rifeflow.manifests.records import VideoManifest, VideoProbe
 
 MATRIX = {0: "gbr", 1: "bt709", 2: "unknown", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "ycgco",
@@ -58,5 +57,11 @@ def video_metrics(manifest: VideoManifest, output_facts: dict, temporal: dict) -
 
 
 def provenance() -> dict:
-    return {"project_version": __version__, "pyav_version": av.__version__,
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        project = version("rifeflow")
+    except PackageNotFoundError:  # a checkout that was never installed
+        project = "0+unknown"
+    return {"project_version": project, "pyav_version": av.__version__,
             "ffmpeg_version": ".".join(str(x) for x in av.library_versions.get("libavcodec", ()))}

@@ -6,6 +6,7 @@ the next run's rows for them (skipped) carry those figures.
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from datetime import datetime
@@ -18,6 +19,8 @@ import pyarrow.parquet as pq
 from rifeflow.manifests.records import VideoManifest, VideoOutcome
 from rifeflow.storage import faults, layout, store
 from rifeflow.metrics.schema import SCHEMA, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
 
 STAGES = ("prepare", "interpolate", "stitch", "metrics")
 WALL_STAGES = ("prepare", "interpolate", "stitch")  # the held-out check runs inside `interpolate`
@@ -60,6 +63,22 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
         else:
             row.update({f"{s}_s": None for s in STAGES}, total_s=None, throughput_frames_per_s=None)
     return row
+
+
+def video_row(outcome: VideoOutcome, dest_uri: str, run_id: str, attempt: int, run_started_at: datetime,
+              workers: int) -> dict:
+    """A video's row, from its outcome and its manifest's figures (the one the run left in memory, or the
+    stored one for a video that failed; a manifest that cannot be read leaves the figures empty)."""
+    from rifeflow.metrics.facts import provenance
+    from rifeflow.storage.manifest_store import load_manifest
+
+    manifest = outcome.manifest
+    if manifest is None and outcome.video_key:
+        try:
+            manifest = load_manifest(dest_uri, outcome.video_key)
+        except (OSError, ValueError) as exc:  # the outcome still counts, without the manifest's figures
+            log.error("figures of %s not read: %s", layout.printable(outcome.source_uri), exc)
+    return build_row(outcome, manifest, run_id, attempt, run_started_at, workers, provenance())
 
 
 def write_run(dest_uri: str, rows: list[dict], run_id: str, attempt: int, run_started_at: datetime) -> str | None:

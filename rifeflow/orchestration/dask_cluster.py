@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -157,3 +158,35 @@ def utilisation(records: list[dict], workers: int) -> dict:
     busy = sum(stop - start for start, stop in spans)
     return {"tasks": len(records), "busy_fraction": busy / (workers * span) if span > 0 else None, "span_s": span,
             "workers": workers}
+
+
+@contextlib.contextmanager
+def shared_task_runner(address: str) -> Iterator:
+    """A DaskTaskRunner for the run's video subflows that all use one Dask client.
+
+    prefect-dask connects a new client for every flow run that uses a runner (each subflow duplicates
+    it): with a subflow per video, that connection cost about a third of a CPU-second per video
+    (bench/RESULTS.md). One client, opened here and closed at the end, serves every video's tasks.
+    """
+    from prefect_dask.client import PrefectDaskClient
+
+    with PrefectDaskClient(address, timeout=30) as client:
+        yield _shared_runner_class()(client)
+
+
+@functools.cache
+def _shared_runner_class():
+    from prefect_dask import DaskTaskRunner
+
+    class SharedClientRunner(DaskTaskRunner):
+        def __init__(self, client=None, address: str | None = None):
+            super().__init__(address=address or (client.scheduler.address if client else None))
+            self._client = client  # the `client` property returns it instead of connecting anew
+
+        def duplicate(self):
+            return type(self)(self._client, self.address)
+
+        def __reduce__(self):  # the flow, with its runner, travels with every task: never the client
+            return DaskTaskRunner, (self.address,)
+
+    return SharedClientRunner
