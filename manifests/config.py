@@ -48,15 +48,20 @@ class CatalogConfig(EncodingChoices, InterpolationChoices, CatalogLocations):
 
     @field_validator("source_uri", "dest_uri")
     @classmethod
-    def _no_credentials(cls, value: str, info):
-        from rifeflow.storage.secrets import has_credentials
-
+    def _filled(cls, value: str, info):
         # `prefect deploy` turns a `{{ $VAR }}` whose variable is unset into "" (and warns).
         if not value.strip() or "{{" in value:
             variable = DEPLOY_VARIABLES[info.field_name]
             raise ValueError(f"{info.field_name} is empty or an unfilled prefect.yaml placeholder ({value!r}): "
                              f"set {variable} when running `prefect deploy`, or give {info.field_name} as a "
                              "parameter of the run")
+        return value
+
+    @field_validator("source_uri", "dest_uri", "weights", "scheduler")
+    @classmethod
+    def _no_credentials(cls, value: str | None, info):
+        from rifeflow.manifests.uris import has_credentials
+
         if has_credentials(value):
             raise ValueError(f"{info.field_name} carries credentials (user:secret@): give them through the "
                              "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), an AWS profile or "

@@ -27,13 +27,15 @@ def _gaussian_window(size: int, sigma: float, device, dtype) -> torch.Tensor:
     return (g[:, None] * g[None, :]).view(1, 1, size, size)
 
 
-def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor) -> torch.Tensor:
-    """SSIM per pair of 32x32 grey thumbnails, shape (B,)."""
-    def thumb(x):
-        grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]).float()
-        return F.interpolate(grey, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
+def thumbnail(frames: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) frames -> (B, 1, 32, 32) grey thumbnails, what scene-cut detection compares."""
+    grey = (0.299 * frames[:, 0:1] + 0.587 * frames[:, 1:2] + 0.114 * frames[:, 2:3]).float()
+    return F.interpolate(grey, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
 
-    a, b = thumb(img0), thumb(img1)
+
+def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor, thumbs: tuple | None = None) -> torch.Tensor:
+    """SSIM per pair of 32x32 grey thumbnails, shape (B,); `thumbs` gives them when already made."""
+    a, b = thumbs if thumbs is not None else (thumbnail(img0), thumbnail(img1))
     window = _gaussian_window(11, 1.5, a.device, a.dtype)
     count = a.shape[0]
     maps = F.conv2d(torch.cat([a, b, a * a, b * b, a * b]), window)  # the five local means in one pass
@@ -46,16 +48,17 @@ def thumbnail_ssim(img0: torch.Tensor, img1: torch.Tensor) -> torch.Tensor:
     return ssim.flatten(1).mean(1)
 
 
-def classify_pairs(img0: torch.Tensor, img1: torch.Tensor,
-                   scene_threshold: float = SCENE_CUT_SSIM) -> tuple[torch.Tensor, torch.Tensor]:
+def classify_pairs(img0: torch.Tensor, img1: torch.Tensor, scene_threshold: float = SCENE_CUT_SSIM,
+                   thumbs: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Boolean masks (B,): pairs that are the same frame, pairs that straddle a scene cut.
 
     A pair is a cut when its thumbnails' SSIM is below `scene_threshold`; 0 turns detection off.
+    `thumbs` (the pairs' `thumbnail`s) saves making them again where a stream has them already.
     """
     static = torch.sub(img0.float(), img1.float()).abs_().flatten(1).amax(1) <= STATIC_MAX_DIFF
     if scene_threshold <= 0:
         return static, torch.zeros_like(static)
-    cut = (thumbnail_ssim(img0, img1) < scene_threshold) & ~static
+    cut = (thumbnail_ssim(img0, img1, thumbs) < scene_threshold) & ~static
     return static, cut
 
 
@@ -128,6 +131,7 @@ def inbetweens(
     mode: str = "chain",
     max_batch: int = 4,
     scene_threshold: float = SCENE_CUT_SSIM,
+    thumbs: tuple | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The 2^exp - 1 frames between each pair of (B, 3, H, W) frames.
 
@@ -141,7 +145,7 @@ def inbetweens(
     if mode == "direct" and not interp.supports_timestep:
         raise ValueError("direct mode needs a model with arbitrary timesteps (rife-4.25); use chain mode")
     n = 2**exp
-    static, cut = classify_pairs(img0, img1, scene_threshold)
+    static, cut = classify_pairs(img0, img1, scene_threshold, thumbs)
     out = torch.empty((img0.shape[0], n - 1, *img0.shape[1:]), dtype=torch.float32, device=img0.device)
     nearer_first = torch.arange(1, n, device=img0.device) < n / 2
     for i in torch.nonzero(static | cut).flatten().tolist():

@@ -49,6 +49,17 @@ class InterpolationResult:
         return asdict(self)
 
 
+def checked_weights(weights: str | os.PathLike | None) -> str | None:
+    """Own weights as given; a URL carrying credentials is refused before anything records it."""
+    from rifeflow.manifests.uris import has_credentials
+
+    text = None if weights is None else os.fspath(weights)
+    if has_credentials(text):
+        raise OptionError("weights carries credentials (user:secret@): give them through the environment "
+                          "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or an AWS profile")
+    return text
+
+
 def checked_choices(**values) -> InterpolationChoices:
     """The options model (rifeflow.manifests.options) from keyword values; a bad one is an OptionError."""
     try:
@@ -112,6 +123,7 @@ def interpolate_video(
     c = checked_choices(exp=1 if exp is None else exp, fps=None if fps is None else str(fps), model=model,
                         scale=scale, tta=tta, mode=mode, fp16=fp16, scene_threshold=scene_threshold)
     container_for(output_path)
+    weights = checked_weights(weights)
     codec, crf, preset = output_encoder(output_path, codec, crf, preset)
     if os.path.abspath(input_path) == os.path.abspath(output_path):
         raise OptionError(f"{output_path}: output would overwrite the input")
@@ -176,6 +188,7 @@ def interpolate_images(img0, img1, exp: int = 1, *, model: str = DEFAULT_MODEL, 
     """
     c = checked_choices(exp=exp, model=model, scale=scale, tta=tta, mode=mode, fp16=fp16,
                         scene_threshold=scene_threshold)
+    weights = checked_weights(weights)
     a, b = _as_rgb(img0, "img0"), _as_rgb(img1, "img1")
     if a.shape != b.shape:
         raise VideoError(str(img1) if not isinstance(img1, np.ndarray) else "img1",

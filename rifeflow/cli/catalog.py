@@ -6,18 +6,31 @@ import json
 import sys
 
 
-def _credentials_to_environment(*uris: str) -> list[str]:
-    """The URIs without user info; credentials found in them go where s3fs looks (the environment)."""
+def credentials_to_environment(*uris: str | None) -> list[str | None]:
+    """The URIs without user info; credentials found in them go where s3fs looks (the environment), before
+    anything records a URI. One pair for the whole command: two different ones are refused."""
     import os
 
-    from rifeflow.storage.secrets import split_credentials
+    from rifeflow.errors import OptionError
+    from rifeflow.storage.secrets import take_credentials
 
-    clean = []
+    clean, found = [], set()
     for uri in uris:
-        uri, key, secret = split_credentials(uri)
-        if key and secret:
-            os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = key, secret
+        if uri is None:
+            clean.append(None)
+            continue
+        uri, key, secret = take_credentials(uri)
+        if key is not None:
+            found.add((key, secret))
         clean.append(uri)
+    if len(found) > 1:
+        raise OptionError("the URIs carry different credentials: give them through the environment or an AWS "
+                          "profile instead (one set of credentials per command)")
+    for key, secret in found:
+        if not secret:
+            raise OptionError("a URI carries a key without a secret (user@): give credentials through the "
+                              "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or an AWS profile")
+        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = key, secret
     return clean
 
 
@@ -27,7 +40,8 @@ def _cmd_run(args) -> int:
     from rifeflow.orchestration.prefect_api import early_server, quiet_prefect_env, shared_prefect_api
 
     quiet_prefect_env()
-    args.source_uri, args.dest_uri = _credentials_to_environment(args.source_uri, args.dest_uri)
+    args.source_uri, args.dest_uri, args.weights = credentials_to_environment(args.source_uri, args.dest_uri,
+                                                                              args.weights)
     from rifeflow.manifests.config import CatalogConfig
 
     fields = [name for name in CatalogConfig.model_fields if name not in ("source_uri", "dest_uri")]

@@ -33,8 +33,10 @@ def _model_args(p: argparse.ArgumentParser, rate: bool = False, scene_threshold:
 
 def _cmd_interpolate(args) -> int:
     from rifeflow.api import interpolate_video
+    from rifeflow.cli.catalog import credentials_to_environment
     from rifeflow.cli.progress import TerminalProgress
 
+    args.weights, = credentials_to_environment(args.weights)
     result = interpolate_video(
         args.input, args.output, exp=args.exp, fps=args.fps, scene_threshold=args.scene_threshold,
         model=args.model, weights=args.weights, scale=args.scale,
@@ -54,6 +56,9 @@ def _cmd_interpolate(args) -> int:
 def _cmd_images(args) -> int:
     from PIL import Image
 
+    from rifeflow.cli.catalog import credentials_to_environment
+
+    args.weights, = credentials_to_environment(args.weights)
     from rifeflow.api import interpolate_images
 
     frames = interpolate_images(args.img0, args.img1, args.exp, scene_threshold=args.scene_threshold,

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from rife_kernels import SCENE_CUT_SSIM, FrameInterpolator, at_timesteps, classify_pairs, inbetweens
+from rife_kernels.schedule import thumbnail
 from rifeflow.engine.runtime import to_arrays, to_tensor
 from rifeflow.metrics.quality import same_frame
 
@@ -52,28 +53,32 @@ def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], 
     stats = stats if stats is not None else PairStats()
     n = 2**exp
     pending: list[np.ndarray] = []
-    tensors: list = []  # each frame made a tensor once, though it ends one batch and starts the next
+    # Each frame is made a tensor, and its scene-cut thumbnail, once, though it ends one batch and starts the next.
+    tensors: list = []
+    thumbs: list = []
     last = None
     for frame in frames:
         pending.append(frame)
         tensors.append(to_tensor([frame], interp.device))
+        thumbs.append(thumbnail(tensors[-1]) if scene_threshold > 0 else None)
         if len(pending) == batch_size + 1:
-            yield from _emit_batch(interp, pending, tensors, exp, mode, batch_size, stats, scene_threshold)
-            pending, tensors = pending[-1:], tensors[-1:]
+            yield from _emit_batch(interp, pending, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold)
+            pending, tensors, thumbs = pending[-1:], tensors[-1:], thumbs[-1:]
         last = frame
     if last is None:
         return
     if len(pending) > 1:
-        yield from _emit_batch(interp, pending, tensors, exp, mode, batch_size, stats, scene_threshold)
+        yield from _emit_batch(interp, pending, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold)
     for _ in range(n if hold_last else 0):
         yield last
 
 
-def _emit_batch(interp, frames, tensors, exp, mode, batch_size, stats, scene_threshold) -> Iterator[np.ndarray]:
+def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold) -> Iterator[np.ndarray]:
     """Frames[:-1], each followed by the in-betweens towards its successor."""
     tensors = torch.cat(tensors)
+    pair_thumbs = (torch.cat(thumbs[:-1]), torch.cat(thumbs[1:])) if scene_threshold > 0 else None
     mids, static, cut = inbetweens(interp, tensors[:-1], tensors[1:], exp, mode, max_batch=batch_size,
-                                   scene_threshold=scene_threshold)
+                                   scene_threshold=scene_threshold, thumbs=pair_thumbs)
     mids = to_arrays(mids, frames[0].dtype)
     for i, frame in enumerate(frames[:-1]):
         if bool(cut[i]):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 import uuid
 from datetime import date
 
@@ -29,6 +30,16 @@ def _relative_key(source_root: str, source_uri: str) -> str:
     return path[len(root) + 1:]
 
 
+# Characters that end a line for some readers (NEL, LINE/PARAGRAPH SEPARATOR) or reorder what is shown
+# (bidirectional embeddings, overrides and isolates): in a name they forge log lines and spoof names.
+LINE_BREAKING = {"\u0085": "NEL", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _hostile(c: str) -> bool:
+    return ord(c) < 32 or 127 <= ord(c) < 160 or c in LINE_BREAKING or c in BIDI_CONTROLS
+
+
 def unsafe_reason(rel: str) -> str | None:
     """Why a relative key cannot name an output safely, or None."""
     if rel.startswith("/") or "//" in rel:
@@ -36,8 +47,14 @@ def unsafe_reason(rel: str) -> str | None:
     segments = rel.split("/")
     if any(seg in (".", "..") for seg in segments):
         return "'.' or '..' path segment (it could point outside DEST)"
-    if any(ord(c) < 32 or ord(c) == 127 for c in rel):
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in rel):
         return "control character (newline, tab, ...) in the name"
+    if any(c in LINE_BREAKING for c in rel):
+        return "line-breaking character (NEL, U+2028 or U+2029) in the name"
+    if any(c in BIDI_CONTROLS for c in rel):
+        return "bidirectional-text control character (U+202A-202E, U+2066-2069) in the name: it changes how names show"
+    if segments[0] == WORK_DIR or WORK_DIR in segments:
+        return f"inside a {WORK_DIR}/ folder (rifeflow's own work files)"
     if "\\" in rel:
         return "backslash in the name"
     if any(len(seg.encode()) > MAX_NAME_BYTES - 40 for seg in segments):
@@ -46,8 +63,9 @@ def unsafe_reason(rel: str) -> str | None:
 
 
 def printable(uri: str) -> str:
-    """A URI safe to put on one line of a log or summary: control characters escaped."""
-    return "".join(c if 32 <= ord(c) != 127 else repr(c)[1:-1] for c in str(uri))
+    """A URI safe to put on one line of a log or summary: control, line-breaking and bidirectional
+    characters escaped (\\n, \\x85, \\u202e)."""
+    return "".join(c.encode("unicode_escape").decode() if _hostile(c) else c for c in str(uri))
 
 
 def output_uri(source_root: str, dest_uri: str, source_uri: str, codec: str = DEFAULT_CODEC) -> str:
@@ -78,22 +96,25 @@ def plan_outputs(source_root: str, dest_uri: str, sources: list[str],
     outputs, refused = {}, {}
     for uri in sources:
         try:
+            if store.links_outside(source_root, uri):
+                raise VideoError(uri, "refused: a symbolic link to a file outside SOURCE_URI")
             outputs[uri] = output_uri(source_root, dest_uri, uri, codec)
         except VideoError as exc:
             refused[uri] = exc.reason
     by_output: dict[str, list[str]] = {}
-    for uri, out in outputs.items():
-        by_output.setdefault(out, []).append(uri)
-    for out, claimants in by_output.items():
+    for uri, out in outputs.items():  # names one file on a case-insensitive or normalising disk collide too
+        by_output.setdefault(unicodedata.normalize("NFC", out).casefold(), []).append(uri)
+    for claimants in by_output.values():
         if len(claimants) < 2:
             continue
-        same_ext = [u for u in claimants if posixpath.splitext(u)[1] == posixpath.splitext(out)[1]]
+        same_ext = [u for u in claimants if posixpath.splitext(u)[1] == posixpath.splitext(outputs[u])[1]]
         keeper = (same_ext or sorted(claimants))[0]
         for uri in claimants:
             if uri != keeper:
-                del outputs[uri]
-                refused[uri] = (f"refused: its output {printable(out)} is also the output of {printable(keeper)}; "
-                                "rename one of them")
+                out = outputs.pop(uri)
+                refused[uri] = (f"refused: its output {printable(out)} is also the output of "
+                                f"{printable(keeper)} (names that differ only in case or Unicode form are one file "
+                                "on many disks); rename one of them")
     return outputs, refused
 
 
@@ -131,7 +152,30 @@ def metrics_file_uri(dest_uri: str, run_date: date, name: str) -> str:
 
 
 def is_work_path(dest_uri: str, uri: str) -> bool:
-    """Files rifeflow itself wrote under DEST (never treated as catalog input)."""
+    """Files rifeflow itself wrote: under this DEST, or in any rifeflow work folder (never catalog input)."""
     _, dest = store.filesystem(dest_uri)
     _, path = store.filesystem(uri)
-    return path.startswith(dest.rstrip("/") + "/")
+    return path.startswith(dest.rstrip("/") + "/") or f"/{WORK_DIR}/" in path
+
+
+def check_roots(source_uri: str, dest_uri: str) -> None:
+    """Refuse a DEST inside SOURCE or a SOURCE inside DEST (or the two the same): outputs and work files
+    would become sources, run after run."""
+    from rifeflow.errors import OptionError
+
+    source, dest = (_root_key(uri) for uri in (source_uri, dest_uri))
+    if source == dest or dest.startswith(source + "/") or source.startswith(dest + "/"):
+        inside = "DEST_URI is SOURCE_URI" if source == dest else (
+            "DEST_URI is inside SOURCE_URI" if dest.startswith(source + "/") else "SOURCE_URI is inside DEST_URI")
+        raise OptionError(f"{inside} ({printable(source_uri)}, {printable(dest_uri)}): outputs and rifeflow's work "
+                          "files would be listed as videos; choose folders or prefixes apart")
+
+
+def _root_key(uri: str) -> str:
+    import os
+
+    fs, path = store.filesystem(uri)
+    if store.is_local(uri):
+        path = os.path.realpath(path)
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return f"{protocol}://{path.rstrip('/')}"

@@ -10,28 +10,20 @@ import json
 import logging
 import os
 import re
-from urllib.parse import unquote, urlsplit, urlunsplit
+
+from rifeflow.manifests.uris import USERINFO_IN_TEXT, has_credentials, split_credentials  # noqa: F401 (re-exported)
 
 MASK = "***"
 _SECRET_ENV = re.compile(r"(SECRET|TOKEN|PASSWORD|API_KEY|ACCESS_KEY|_KEY$)", re.IGNORECASE)
 _EXTRA: set[str] = set()
-_USERINFO = re.compile(r"(\w+://)[^/@\s]+@")
 
 
-def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
-    """(the URI without user info, key, secret); key and secret are None when it carries none."""
-    if "://" not in uri or "@" not in uri.split("://", 1)[1].split("/", 1)[0]:
-        return uri, None, None
-    parts = urlsplit(uri)
-    host = parts.netloc.rsplit("@", 1)[1]
-    key, _, secret = parts.netloc.rsplit("@", 1)[0].partition(":")
-    key, secret = unquote(key), unquote(secret)
+def take_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """split_credentials, remembering what it finds so that it is masked from now on: for the places where
+    a run starts and moves credentials out of a URI (the command line)."""
+    clean, key, secret = split_credentials(uri)
     remember(key, secret)
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), key, secret or None
-
-
-def has_credentials(uri: str) -> bool:
-    return split_credentials(uri)[1] is not None
+    return clean, key, secret
 
 
 def remember(*values: str | None) -> None:
@@ -75,7 +67,7 @@ def redact(text: str) -> str:
     """`text` with user info of URIs and every known secret value masked."""
     if not text:
         return text
-    text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    text = USERINFO_IN_TEXT.sub(lambda m: m.group("scheme") + MASK + "@", text)
     for value in known_secrets():
         if value in text:
             text = text.replace(value, MASK)

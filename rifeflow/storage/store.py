@@ -72,6 +72,16 @@ def list_videos(root_uri: str) -> list[str]:
     return sorted(_with_protocol(fs, p) for p in faults.call(root_uri, find))
 
 
+def links_outside(root_uri: str, uri: str) -> bool:
+    """Whether a local file under `root_uri` is a symbolic link (or under one) that leads outside it."""
+    if not is_local(uri):
+        return False
+    _, root = filesystem(root_uri)
+    _, path = filesystem(uri)
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) != real_root
+
+
 def _with_protocol(fs, path: str) -> str:
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     return path if protocol in ("file", "local") else f"{protocol}://{path}"
