@@ -96,9 +96,10 @@ def plan_outputs(source_root: str, dest_uri: str, sources: list[str],
     outputs, refused = {}, {}
     for uri in sources:
         try:
+            out = output_uri(source_root, dest_uri, uri, codec)
             if store.links_outside(source_root, uri):
                 raise VideoError(uri, "refused: a symbolic link to a file outside SOURCE_URI")
-            outputs[uri] = output_uri(source_root, dest_uri, uri, codec)
+            outputs[uri] = out
         except VideoError as exc:
             refused[uri] = exc.reason
     by_output: dict[str, list[str]] = {}
