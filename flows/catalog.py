@@ -8,11 +8,8 @@ skips finished videos and resumes the rest from their manifests.
 """
 from __future__ import annotations
 
-import contextvars
 import os
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
-from typing import Callable, Iterable
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -21,8 +18,11 @@ from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.planning import video_key
 from rifeflow.manifests.records import VideoOutcome
 from rifeflow.orchestration.dask_cluster import dask_cluster, on_a_worker, shared_task_runner, task_stream
+from rifeflow.orchestration.waiting import clear_stop, run_bounded
 from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
-from rifeflow.storage.layout import printable
+from rifeflow.storage.layout import check_roots, printable
+from rifeflow.storage.leases import check_conditional_writes
+from rifeflow.storage.secrets import install_log_redaction
 from rifeflow.metrics.store import video_row
 from rifeflow.metrics.report import run_summary
 from rifeflow.engine.weights import resolve_weights
@@ -48,11 +48,15 @@ def run_timeout_s() -> float | None:
 
 @flow(name="interpolate-catalog", log_prints=True, timeout_seconds=run_timeout_s())
 def interpolate_catalog(config: CatalogConfig):
+    install_log_redaction()  # a deployment's run too: its logs reach the Prefect server
+    clear_stop()
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     attempt = flow_run.run_count or 1
     run_id = str(flow_run.id)
+    check_roots(config.source_uri, config.dest_uri)
     try:
+        check_conditional_writes(config.dest_uri)
         listing = discover_videos(config.source_uri, config.dest_uri, config.codec)
     except (FileNotFoundError, PermissionError, ConnectionError) as exc:
         raise CatalogUnreadable(f"nothing ran: {exc}") from None
@@ -134,29 +138,6 @@ class VideosFailed(RifeflowError, RuntimeError):
 
     def __reduce__(self):  # Prefect stores a failed run's exception by pickle
         return type(self), (self.summary, self.outcomes)
-
-
-def run_bounded(items: Iterable[str], limit: int, work: Callable[[str], object]) -> list:
-    """`work(item)` for every item, at most `limit` at once, each in a copy of this Prefect context.
-
-    Items are taken one by one as places free up, so a huge listing never becomes a huge
-    backlog of submitted work. Results come back in the items' order.
-    """
-    results: dict[int, object] = {}
-    running: dict[Future, int] = {}
-    with ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="rifeflow-video") as pool:
-        for index, item in enumerate(items):
-            if len(running) >= limit:
-                _collect(running, results, FIRST_COMPLETED)
-            running[pool.submit(contextvars.copy_context().run, work, item)] = index
-        _collect(running, results, ALL_COMPLETED)
-    return [results[i] for i in sorted(results)]
-
-
-def _collect(running: dict[Future, int], results: dict[int, object], return_when: str) -> None:
-    done, _ = wait(list(running), return_when=return_when)
-    for future in done:
-        results[running.pop(future)] = future.result()
 
 
 def _refused(uri: str, reason: str) -> VideoOutcome:

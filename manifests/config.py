@@ -43,6 +43,12 @@ class CatalogConfig(EncodingChoices, InterpolationChoices, CatalogLocations):
     chunk_timeout_s: float = Field(3600.0, gt=0, description="seconds without any finished chunk of a video before "
                                                               "its running chunks are cancelled and it fails "
                                                               "(finished chunks are kept for the next run)")
+    task_timeout_s: float = Field(3600.0, gt=0, description="seconds a prepare, a one-task video or a stitch may "
+                                                             "take before it is cancelled and its video fails "
+                                                             "(the next run resumes it)")
+    lease_wait_s: float = Field(3600.0, ge=0, description="seconds to wait for another run that works on the same "
+                                                           "output before leaving it to that run (the video fails "
+                                                           "in this run, and is tried again by the next)")
     videos_in_flight: Optional[int] = Field(None, ge=1, le=10_000, description="videos worked on at once "
                                             "(default: twice the GPU workers, or twice the workers without GPUs)")
 

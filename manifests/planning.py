@@ -66,3 +66,16 @@ def video_key(source_uri: str, options: dict, chunk_frames: int, encoding: dict 
     if chosen is None or chosen == default:
         return content_key("video", source_uri, options, chunk_frames)
     return content_key("video", source_uri, options, chunk_frames, chosen)
+
+
+MAX_NAME_BYTES = 255  # a file name on every common filesystem
+
+
+def bounded_name(name: str, tail: str) -> str:
+    """`.{name}{tail}` (a hidden working name), or `.{a hash of name}{tail}` where that would be too long."""
+    full = f".{name}{tail}"
+    if len(full.encode()) <= MAX_NAME_BYTES:
+        return full
+    import hashlib
+
+    return f".{hashlib.sha256(name.encode()).hexdigest()[:16]}{tail}"

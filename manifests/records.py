@@ -117,6 +117,7 @@ class StitchResult(Record):
     output_uri: str
     facts: dict[str, Any]  # container facts of the output, `out_*` metric names
     temporal: dict[str, Any]  # luma change, flicker, consecutive and seam PSNR
+    output_stat: Optional["SourceStat"] = None  # the published object, as the store had it right after
     seconds: float = 0.0
     retries: int = 0
 
@@ -172,6 +173,10 @@ class VideoManifest(Record):
     metrics: dict[str, Any] = Field(default_factory=dict)
     retries: int = 0  # transient faults retried by the latest run that worked on this video
     done_by_run_id: Optional[str] = None  # the catalog run that published the output
+    # The output object as published (size and ETag or mtime): a later run skips the video only while the
+    # object at the output key is still this one.
+    output_stat: Optional[SourceStat] = None
+    redo_reason: Optional[str] = None  # why this run did a video again that an earlier run had done
 
     def done_chunks(self) -> set[int]:
         return {r.index for r in self.results}
@@ -195,6 +200,10 @@ class VideoManifest(Record):
 
     def with_timing(self, stage: str, seconds: float) -> "VideoManifest":
         return self.model_copy(update={"timings": {**self.timings, stage: round(seconds, 4)}})
+
+
+StitchResult.model_rebuild()
+WholeVideo.model_rebuild()
 
 
 class VideoOutcome(Record):

@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
 from rifeflow.errors import retryable
+from rifeflow.storage.leases import Lease
 from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions,
                                         SourceRef, StitchResult, VideoManifest, VideoProbe, WholeVideo)
 
@@ -33,7 +34,9 @@ R = TypeVar("R")
 def counted(work: Callable[[], R]) -> R:
     """`work()`'s record with `retries`: storage calls retried inside it plus this task's earlier attempts."""
     from rifeflow.storage.faults import counting_retries
+    from rifeflow.storage.secrets import install_log_redaction
 
+    install_log_redaction()  # this worker's handlers too, whoever started it
     with counting_retries() as box:
         result = work()
     return result.model_copy(update={"retries": box[0] + max(0, (task_run.run_count or 1) - 1)})
@@ -58,11 +61,11 @@ def sweep_leftovers(dest_uri: str) -> int:
 
 @task(name="interpolate-short-video", **RETRYABLE)
 def interpolate_short_video(manifest: VideoManifest, dest_uri: str, options: InterpolationOptions, encoding: dict,
-                            heldout_frames: int, weights: str | None) -> WholeVideo:
+                            heldout_frames: int, weights: str | None, lease: Lease) -> WholeVideo:
     """Prepare a video, and when it is one chunk, interpolate and stitch it in the same task."""
     from rifeflow.steps.whole import interpolate_whole
 
-    return counted(lambda: interpolate_whole(manifest, dest_uri, options, encoding, heldout_frames, weights))
+    return counted(lambda: interpolate_whole(manifest, dest_uri, options, encoding, heldout_frames, weights, lease))
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
@@ -74,7 +77,7 @@ def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, op
 
 
 @task(name="stitch-and-mux", **RETRYABLE)
-def stitch(manifest: VideoManifest, dest_uri: str) -> StitchResult:
+def stitch(manifest: VideoManifest, dest_uri: str, lease: Lease) -> StitchResult:
     from rifeflow.steps.stitch import stitch_video
 
-    return counted(lambda: stitch_video(manifest, dest_uri))
+    return counted(lambda: stitch_video(manifest, dest_uri, lease))

@@ -215,3 +215,64 @@ class Blackhole:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked on it, which close() alone does not
             s.close()
+
+
+class FailingProxy:
+    """An HTTP proxy in front of the moto server that answers the next requests with S3 errors (503
+    SlowDown, 500 InternalError, ...) before passing requests on again: a throttled or failing store."""
+
+    ERRORS = {503: "SlowDown", 500: "InternalError", 409: "OperationAborted"}
+
+    def __init__(self, target: str):
+        import http.client
+        import http.server
+
+        self.target = target.split("://", 1)[1]
+        self.failures: list[int] = []
+        self.served: list[int] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _any(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if proxy.failures:
+                    status = proxy.failures.pop(0)
+                    proxy.served.append(status)
+                    text = (f"<?xml version=\"1.0\"?><Error><Code>{proxy.ERRORS[status]}</Code><Message>injected"
+                            "</Message></Error>").encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                    return
+                upstream = http.client.HTTPConnection(proxy.target, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+                upstream.request(self.command, self.path, body=body or None, headers=headers)
+                response = upstream.getresponse()
+                data = response.read()
+                proxy.served.append(response.status)
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -47,6 +47,9 @@ def _cmd_run(args) -> int:
     fields = [name for name in CatalogConfig.model_fields if name not in ("source_uri", "dest_uri")]
     config = CatalogConfig(source_uri=args.source_uri, dest_uri=args.dest_uri,
                            **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
+    from rifeflow.storage.layout import check_roots
+
+    check_roots(config.source_uri, config.dest_uri)  # before anything starts
     # Prefect's server boots while the Dask cluster starts and the flows are imported; it stops
     # last, once the workers have shut down and sent their final logs.
     server = early_server()

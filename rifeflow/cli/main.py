@@ -172,12 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rifeflow.cli import signals
     from rifeflow.errors import NothingRan, RifeflowError, WeightsError
     from rifeflow.storage.secrets import redact
 
     args = build_parser().parse_args(argv)
     if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID`: every thread's stack on stderr, the run goes on
         faulthandler.register(signal.SIGUSR1, all_threads=True)
+    signals.install()
     level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if args.quiet:
@@ -191,8 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rifeflow: error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("rifeflow: interrupted", file=sys.stderr)
+        print("rifeflow: interrupted; what finished is kept, and the next run resumes the rest", file=sys.stderr)
         return 130
+    except BaseException as exc:  # SIGTERM: ours (signals.Terminated), or Prefect's bridge while a flow runs
+        if isinstance(exc, signals.Terminated) or type(exc).__name__ == "TerminationSignal":
+            print("rifeflow: stopped; what finished is kept, and the next run resumes the rest", file=sys.stderr)
+            return 143
+        raise
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import typing
 
 from pydantic import BaseModel
 
-FLAGS = {"chunk_timeout_s": "--chunk-timeout"}  # flags that do not spell their field
+FLAGS = {"chunk_timeout_s": "--chunk-timeout", "task_timeout_s": "--task-timeout",
+         "lease_wait_s": "--lease-wait"}  # flags that do not spell their field
 
 
 def default_text(value) -> str:

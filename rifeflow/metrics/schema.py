@@ -45,6 +45,8 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("error_category", pa.string(), "", "what failed, a stable name to group by: " + ", ".join(ERROR_CATEGORIES)),
     ("retries", pa.int32(), "", "transient faults retried for this video in this run (storage calls after backoff, task attempts)"),
     ("done_by_run_id", pa.string(), "", "the catalog run that published the output (for skipped rows: the earlier or overlapping run that did)"),
+    ("redo_reason", pa.string(), "", "why a video an earlier run had done was done again (its output gone, or not "
+                                     "the object that run published); null otherwise"),
     ("model", pa.string(), "", "IFNet weights name"),
     ("weights_sha256", pa.string(), "", "SHA-256 of the weights file"),
     ("exp", pa.int32(), "", "factor 2^exp"),

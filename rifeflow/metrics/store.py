@@ -43,6 +43,7 @@ def build_row(outcome: VideoOutcome, manifest: VideoManifest | None, run_id: str
     if manifest is not None:
         o = manifest.options
         row.update(source_sha256=manifest.source_sha256, output_uri=manifest.output_uri, video_key=manifest.video_key,
+                   redo_reason=manifest.redo_reason if outcome.status != "skipped" else None,
                    model=o.model, weights_sha256=o.weights_sha256, exp=o.exp, scale=o.scale, tta=o.tta, mode=o.mode,
                    fp16=o.fp16, chunk_frames=manifest.chunk_frames)
         if manifest.encoder is not None:

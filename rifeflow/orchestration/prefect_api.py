@@ -118,16 +118,23 @@ def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield url
-            _flush_prefect_logs()
+            try:
+                yield url
+            finally:
+                _flush_prefect_logs()
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         if owned:
             server.stop()
 
 
-def _flush_prefect_logs() -> None:
-    """Send buffered run logs while the temporary server still listens."""
-    from prefect.logging.handlers import APILogHandler
+def _flush_prefect_logs(timeout_s: float = 15.0) -> None:
+    """Send buffered run logs and events, and stop Prefect's senders, while the temporary server still
+    listens: left for the interpreter's exit, they would retry a stopped server and the process would not
+    end by itself."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogHandler, APILogWorker
 
     APILogHandler().flush()
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=timeout_s)

@@ -40,10 +40,12 @@ class TemporaryServer:
         app_dir = os.path.dirname(list(spec.submodule_search_locations)[0])
         self.port = _free_port()
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        # Its own session: a signal to the command's process group (what `timeout` and a terminal send) must
+        # not take the API away before the run has reported how it ended; the command stops it last.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory", "prefect.server.api.server:create_app",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-            env=env,
+            env=env, start_new_session=True,
         )
 
     @property

@@ -1,8 +1,30 @@
-"""Waiting on task futures with an inactivity timeout (Dask does not enforce Prefect's task timeouts)."""
+"""Waiting on work, always bounded, and stopping it: Dask does not enforce Prefect's task timeouts, so every
+wait here has a limit, and every wait ends within a second of a stop being asked for (SIGTERM, SIGINT, a
+cancel from the Prefect UI), cancelling what it was waiting for.
+"""
 from __future__ import annotations
 
+import contextvars
 import queue
-from typing import Iterator
+import threading
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Callable, Iterable, Iterator
+
+from rifeflow.errors import Stopped
+
+# Set once a stop is asked for; every wait in this process looks at it at least once a second.
+STOP = threading.Event()
+POLL_S = 0.5
+
+
+def stop_requested() -> bool:
+    return STOP.is_set()
+
+
+def clear_stop() -> None:
+    """A new run starts with no stop asked for (flows refer to these functions, never to STOP itself: a flow is
+    pickled with its tasks, and an Event is not picklable)."""
+    STOP.clear()
 
 
 class StalledError(TimeoutError):
@@ -12,9 +34,9 @@ class StalledError(TimeoutError):
 def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
     """Each task's result as it finishes; a failed task raises its error here.
 
-    If nothing finishes within `timeout_s`, every running task has run that long: fail.
-    Whatever ends the wait (an error, the timeout, the caller stopping), the futures not yet
-    finished are cancelled, so no sibling keeps running unobserved.
+    If nothing finishes within `timeout_s`, every running task has run that long: fail. Whatever ends
+    the wait (an error, the timeout, a stop, the caller stopping), the futures not yet finished are
+    cancelled, so no sibling keeps running unobserved.
     """
     finished: queue.Queue = queue.Queue()
     pending = set(futures)
@@ -22,11 +44,18 @@ def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
         future.add_done_callback(finished.put)
     try:
         while pending:
-            try:
-                future = finished.get(timeout=timeout_s)
-            except queue.Empty:
-                raise StalledError(f"{what}: nothing finished within {timeout_s:.0f} s; "
-                                   f"{len(pending)} tasks cancelled") from None
+            waited = 0.0
+            while True:
+                if STOP.is_set():
+                    raise Stopped(f"{what}: stopped; {len(pending)} tasks cancelled")
+                try:
+                    future = finished.get(timeout=min(POLL_S, timeout_s - waited))
+                    break
+                except queue.Empty:
+                    waited += POLL_S
+                    if waited >= timeout_s:
+                        raise StalledError(f"{what}: nothing finished within {timeout_s:.0f} s; "
+                                           f"{len(pending)} tasks cancelled") from None
             if future in pending:
                 pending.discard(future)
                 yield future.result()
@@ -34,8 +63,44 @@ def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
         cancel(pending)
 
 
+def result_within(future, timeout_s: float, what: str):
+    """One task's result, waited for at most `timeout_s` (then it is cancelled and StalledError raised)."""
+    return next(as_finished([future], timeout_s, what))
+
+
 def cancel(futures) -> None:
     for future in futures:
         wrapped = getattr(future, "wrapped_future", None)
         if wrapped is not None:
             wrapped.cancel()
+
+
+def run_bounded(items: Iterable[str], limit: int, work: Callable[[str], object]) -> list:
+    """`work(item)` for every item, at most `limit` at once, each in a copy of this Prefect context.
+
+    Items are taken one by one as places free up, so a huge listing never becomes a huge backlog of
+    submitted work. Results come back in the items' order. When this thread is interrupted (a signal,
+    Prefect's cancellation), no new item starts, the running ones are told to stop and are waited for
+    (each ends within a second or two), and the interruption goes on up.
+    """
+    results: dict[int, object] = {}
+    running: dict[Future, int] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="rifeflow-video")
+    try:
+        for index, item in enumerate(items):
+            if len(running) >= limit:
+                _collect(running, results, FIRST_COMPLETED)
+            running[pool.submit(contextvars.copy_context().run, work, item)] = index
+        _collect(running, results, ALL_COMPLETED)
+    except BaseException:
+        STOP.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [results[i] for i in sorted(results)]
+
+
+def _collect(running: dict[Future, int], results: dict[int, object], return_when: str) -> None:
+    done, _ = wait(list(running), return_when=return_when)
+    for future in done:
+        results[running.pop(future)] = future.result()

@@ -16,7 +16,7 @@ import numpy as np
 
 from rifeflow.engine.runtime import MODEL_LOADS, load_interpolator
 from rifeflow.engine.stream import PairStats, interpolate_stream, interpolate_timeline
-from rifeflow.errors import VideoError
+from rifeflow.errors import InternalError, VideoError
 from rifeflow.manifests.rates import bisection_tolerance
 from rifeflow.manifests.records import (ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions, SourceRef,
                                         VideoProbe)
@@ -94,7 +94,8 @@ def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, op
         return reused
     started = time.perf_counter()
     expected = chunk.frames_out(options.exp)
-    interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta)
+    interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta,
+                                  options.weights_sha256)
     stats, temporal = PairStats(), TemporalStats()
     scorer = HeldoutScorer(interp, chunk.heldout, options.mode, options.scene_threshold)
     with scratch.clear_when_full(f"chunk {chunk.index} of {source.uri}"), \
@@ -110,7 +111,7 @@ def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, op
         except VideoError as exc:  # name the source, not this worker's scratch copy of it
             raise VideoError(source.uri, exc.reason) from None
         if written != expected:
-            raise VideoError(source.uri, f"chunk {chunk.index} made {written} frames, its plan says {expected}")
+            raise InternalError(f"{source.uri}: chunk {chunk.index} made {written} frames, its plan says {expected}")
         following = _next_first(interp, chunk, frames.kept, options)
         if following is not None:
             temporal.add_seam(following)

@@ -13,24 +13,26 @@ from rifeflow.manifests.records import StitchResult, VideoManifest
 from rifeflow.metrics.facts import container_facts
 from rifeflow.metrics.quality import combine_temporal
 from rifeflow.storage import layout, scratch, store
+from rifeflow.storage.leases import Lease, ensure_held
 from rifeflow.video.read import probe_timeline
 from rifeflow.video.segments import join_segments
 
 
-def stitch_video(manifest: VideoManifest, dest_uri: str) -> StitchResult:
-    """Publish the finished video; its facts come from the local file before upload, not from a download."""
+def stitch_video(manifest: VideoManifest, dest_uri: str, lease: Lease) -> StitchResult:
+    """Publish the finished video, only while `lease` still holds the output; its facts come from the local
+    file before upload, not from a download."""
     started = time.perf_counter()
     try:
-        facts = _join(manifest, dest_uri)
+        facts = _join(manifest, dest_uri, lease)
     except VideoError as exc:  # name the source, not this worker's scratch copy of it
         raise VideoError(manifest.source_uri, exc.reason) from None
     scratch.release(manifest.source_uri, manifest.source_stat)
     temporal = combine_temporal([r.temporal for r in manifest.results])
     return StitchResult(output_uri=manifest.output_uri, facts=facts, temporal=temporal,
-                        seconds=time.perf_counter() - started)
+                        output_stat=store.stat(manifest.output_uri), seconds=time.perf_counter() - started)
 
 
-def _join(manifest: VideoManifest, dest_uri: str) -> dict:
+def _join(manifest: VideoManifest, dest_uri: str, lease: Lease) -> dict:
     probe = manifest.probe
     expected = sum(c.frames_out(manifest.options.exp) for c in manifest.chunks)
     ext = os.path.splitext(manifest.output_uri)[1]
@@ -45,5 +47,6 @@ def _join(manifest: VideoManifest, dest_uri: str) -> dict:
         facts = container_facts(output, "out", os.path.getsize(local_out))
         staging = layout.staging_uri(dest_uri, manifest.output_uri, ext)
         store.upload_atomic(local_out, staging)
+        ensure_held(dest_uri, lease)  # a run that lost the output to another publishes nothing
         store.move(staging, manifest.output_uri)
     return facts

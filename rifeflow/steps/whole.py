@@ -10,10 +10,11 @@ from rifeflow.metrics.heldout import summarise
 from rifeflow.steps.chunk import interpolate_chunk
 from rifeflow.steps.prepare import prepare_video
 from rifeflow.steps.stitch import stitch_video
+from rifeflow.storage.leases import Lease
 
 
 def interpolate_whole(manifest: VideoManifest, dest_uri: str, options: InterpolationOptions, encoding: dict,
-                      heldout_count: int, weights: str | None) -> WholeVideo:
+                      heldout_count: int, weights: str | None, lease: Lease) -> WholeVideo:
     """The video done in one go when it is one chunk (prepared, interpolated, stitched); else only prepared."""
     prepared = prepare_video(manifest.source_uri, manifest.source_stat, dest_uri, options, encoding,
                              manifest.chunk_frames, heldout_count)
@@ -23,5 +24,5 @@ def interpolate_whole(manifest: VideoManifest, dest_uri: str, options: Interpola
     result = interpolate_chunk(prepared.chunks[0], source, prepared.probe, options, prepared.encoder, weights)
     interpolated = manifest.with_prepared(prepared).with_result(result).model_copy(
         update={"heldout": summarise(result.heldout, result.heldout_seconds), "status": "interpolated"})
-    stitched = stitch_video(interpolated, dest_uri)
+    stitched = stitch_video(interpolated, dest_uri, lease)
     return WholeVideo(prepared=prepared, result=result, stitched=stitched)

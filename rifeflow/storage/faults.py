@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import logging
 import os
+import random
 import time
 from typing import Callable, Iterator, TypeVar
 
@@ -22,6 +24,8 @@ T = TypeVar("T")
 TRANSIENT_NAMES = ("Connect", "Disconnect", "Timeout", "ClientError", "Endpoint", "Payload", "IncompleteRead",
                    "ResponseParser")
 RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 16.0)  # an endpoint that is away for half a minute is waited for
+REMOTE_TRANSIENT = frozenset({errno.EBUSY, errno.EREMOTEIO, errno.EIO, errno.EAGAIN, errno.ETIMEDOUT,
+                              errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE})
 _RETRIES: contextvars.ContextVar[list | None] = contextvars.ContextVar("rifeflow_storage_retries", default=None)
 
 
@@ -58,6 +62,10 @@ def translate_errors(uri: str) -> Iterator[None]:
     except IsADirectoryError:
         raise
     except OSError as exc:
+        if exc.errno in REMOTE_TRANSIENT and "://" in uri and not uri.startswith("file://"):
+            # s3fs's words for throttling (SlowDown, 503: EBUSY), server errors (500: EREMOTEIO) and
+            # conflicts (409: EIO): the store will answer again
+            raise StorageUnreachable(f"{shown}: storage busy or failing ({_short(exc)})") from None
         if exc.errno is not None:  # a local condition (disk full, ...): keep its errno
             raise OSError(exc.errno, f"{exc.strerror} ({secrets.redact(str(exc.filename or shown))})") from None
         raise StorageUnreachable(f"{shown}: storage unreachable ({_short(exc)})") from None
@@ -75,13 +83,14 @@ def translate_errors(uri: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def reading_source(uri: str) -> Iterator[None]:
-    """A source that vanished after the listing is a bad source (permanent), not a storage fault."""
-    from rifeflow.errors import VideoError
+    """A source that is not there after the listing fails its video for this run (it may come back: the next run
+    tries it again), without retries and without counting as a bad video."""
+    from rifeflow.errors import SourceMissing
 
     try:
         yield
     except FileNotFoundError:
-        raise VideoError(secrets.redact(uri), "not found: deleted or moved after the listing") from None
+        raise SourceMissing(f"{secrets.redact(uri)}: not found: deleted or moved after the listing") from None
 
 
 def retry_delays() -> tuple[float, ...]:
@@ -103,6 +112,7 @@ def call(uri: str, operation: Callable[[], T]) -> T:
             box = _RETRIES.get()
             if box is not None:
                 box[0] += 1
-            log.warning("%s; retry %d of %d in %.0f s", exc, attempt + 1, len(delays), delay)
-            time.sleep(delay)
+            wait = delay * random.uniform(0.5, 1.5)  # jitter: many workers throttled at once do not return at once
+            log.warning("%s; retry %d of %d in %.1f s", exc, attempt + 1, len(delays), wait)
+            time.sleep(wait)
     raise AssertionError("unreachable")

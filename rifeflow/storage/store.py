@@ -6,6 +6,7 @@ Every call goes through faults.call, so callers and Prefect retry policies see P
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import posixpath
@@ -16,6 +17,7 @@ from typing import Iterator
 
 from fsspec.core import url_to_fs
 
+from rifeflow.manifests.planning import bounded_name
 from rifeflow.storage import faults, s3_client
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".3gp", ".m4v")
@@ -93,14 +95,15 @@ def read_bytes(uri: str) -> bytes:
 
 
 PARTIAL_SUFFIX = ".partial"
+NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS})
 
 
 def partial_path(path: str) -> str:
     """A hidden sibling to write before the rename: readers skip names starting with a dot. It names
     its writer (host, pid), so a later run can tell a dead writer's leftover from a live one's."""
     directory, name = os.path.split(path)
-    host = socket.gethostname().replace(".", "-")
-    return os.path.join(directory, f".{name}.{host}.{os.getpid()}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
+    host = socket.gethostname().replace(".", "-")[:63]
+    return os.path.join(directory, bounded_name(name, f".{host}.{os.getpid()}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}"))
 
 
 def partial_writer(name: str) -> tuple[str, int] | None:
@@ -131,10 +134,18 @@ def _write_local(path: str, data: bytes, exclusive: bool = False) -> None:
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
-        if exclusive:
-            os.link(tmp, path)  # fails with FileExistsError if anyone created it first
-        else:
+        if not exclusive:
             os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)  # fails with FileExistsError if anyone created it first
+        except FileExistsError:
+            raise
+        except OSError as exc:  # no hard links here (exFAT, SMB, gcsfuse): create the name exclusively instead
+            if exc.errno not in NO_HARD_LINKS:
+                raise
+            with open(path, "xb") as fh:  # readers of a half-written one treat it as unreadable and look again
+                fh.write(data)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
@@ -213,7 +224,7 @@ def listing(uri: str) -> list[tuple[str, float]]:
     return sorted(out)
 
 
-def abort_stale_uploads(uri: str, older_than_s: float) -> int:
+def abort_stale_uploads(uri: str, older_than_s: float, page_size: int = 1000) -> int:
     """Abort multipart uploads under an S3 prefix started more than `older_than_s` ago (a killed upload's
     parts are invisible but kept, and billed, until aborted). Returns how many; 0 on a filesystem."""
     if is_local(uri):
@@ -223,8 +234,14 @@ def abort_stale_uploads(uri: str, older_than_s: float) -> int:
     cutoff = time.time() - older_than_s
 
     def abort() -> int:
-        listed = fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix)
-        stale = [u for u in listed.get("Uploads", []) if u["Initiated"].timestamp() < cutoff]
+        stale, markers = [], {}
+        while True:  # a listing holds at most `page_size` uploads; the markers lead to the next page
+            listed = fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix, MaxUploads=page_size,
+                                **markers)
+            stale += [u for u in listed.get("Uploads", []) if u["Initiated"].timestamp() < cutoff]
+            if not listed.get("IsTruncated"):
+                break
+            markers = {"KeyMarker": listed["NextKeyMarker"], "UploadIdMarker": listed["NextUploadIdMarker"]}
         for upload in stale:
             fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
         return len(stale)
@@ -240,6 +257,14 @@ def stat(uri: str):
     info = faults.call(uri, lambda: fs.info(path))
     version = info.get("ETag") or info.get("etag") or info.get("mtime") or info.get("LastModified") or ""
     return SourceStat(size=int(info.get("size") or 0), version=str(version).strip('"'))
+
+
+def modified_at(uri: str) -> float:
+    """When the object was last written, in epoch seconds, by the store's own clock."""
+    fs, path = filesystem(uri)
+    info = faults.call(uri, lambda: fs.info(path))
+    stamp = info.get("LastModified") or info.get("mtime") or info.get("created") or 0
+    return stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp)
 
 
 def is_local(uri: str) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 
 from rifeflow.manifests.planning import constant_rate_slots
 from rifeflow.manifests.records import AudioStreamInfo, VideoProbe
-from rifeflow.errors import VideoError
+from rifeflow.errors import VideoError, media_error
 
 
 def _open(path: str) -> av.container.InputContainer:
@@ -25,7 +25,7 @@ def _open(path: str) -> av.container.InputContainer:
     try:
         return av.open(path, metadata_errors="ignore")
     except av.FFmpegError as exc:
-        raise VideoError(path, f"not a video FFmpeg can read ({exc.strerror or exc})") from exc
+        raise media_error(path, exc, f"not a video FFmpeg can read ({exc.strerror or exc})") from exc
 
 
 def _bit_depth(stream) -> int:
@@ -73,7 +73,8 @@ def _frame_times(path: str, container, stream) -> tuple[list[float], int, list, 
             if frame.key_frame and frame.pts is not None:
                 keys.append(frame.pts)
     except av.FFmpegError as exc:
-        raise VideoError(path, f"damaged or truncated: decoding failed after {len(times)} frames ({exc.strerror or exc})") from exc
+        raise media_error(path, exc, f"damaged or truncated: decoding failed after {len(times)} frames "
+                                     f"({exc.strerror or exc})") from exc
     _check_complete(path, stream, times)
     return times, rotation, pts, sorted(keys)
 
@@ -99,7 +100,8 @@ def _packet_times(path: str, container, stream) -> tuple[list[float], int, list,
                     rotation = int(frame.rotation or 0)
                     break
     except av.FFmpegError as exc:
-        raise VideoError(path, f"damaged or truncated: reading failed after {len(pts)} frames ({exc.strerror or exc})") from exc
+        raise media_error(path, exc, f"damaged or truncated: reading failed after {len(pts)} frames "
+                                     f"({exc.strerror or exc})") from exc
     pts.sort()
     times = [p * tb for p in pts]
     _check_complete(path, stream, times)
@@ -232,7 +234,7 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
                 if wanted == len(pts):
                     return
         except av.FFmpegError as exc:
-            raise VideoError(path, f"decoding failed ({exc.strerror or exc})") from exc
+            raise media_error(path, exc, f"decoding failed ({exc.strerror or exc})") from exc
     raise VideoError(path, f"truncated: the stream ended after frame {first + wanted - 1}, before frame "
                            f"{first + len(pts) - 1}")
 
@@ -274,4 +276,4 @@ def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: i
                     yield array
                     slot = next(wanted, None)
         except av.FFmpegError as exc:
-            raise VideoError(probe.source, f"decoding failed ({exc.strerror or exc})") from exc
+            raise media_error(probe.source, exc, f"decoding failed ({exc.strerror or exc})") from exc

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 import av
 import numpy as np
 
-from rifeflow.errors import OptionError, VideoError
+from rifeflow.errors import OptionError, VideoError, media_error
 from rifeflow.manifests.records import EncoderSettings, VideoProbe
 from rifeflow.threads import BackgroundSink
 from rifeflow.video.encode import FrameEncoder, add_video_stream
@@ -94,8 +94,8 @@ class AudioCarrier:
                 at = float(dts * packet.time_base)
                 why = "its timestamps do not increase" if previous is not None and dts <= previous else \
                     f"the muxer refused the packet at {at:.3f} s"
-                raise VideoError(self.input.name, f"audio stream {index} cannot be copied into "
-                                 f"{self.output.format.name}: {why} ({exc.strerror or exc})") from None
+                raise media_error(self.input.name, exc, f"audio stream {index} cannot be copied into "
+                                  f"{self.output.format.name}: {why} ({exc.strerror or exc})") from None
             return
         for frame in packet.decode():
             for resampled in resampler.resample(frame):
@@ -112,10 +112,13 @@ class AudioCarrier:
 
 
 def partial_name(path: str) -> str:
-    """A hidden temporary name beside `path` to write to before the rename."""
+    """A hidden temporary name beside `path` to write to before the rename (a hash of the name, where the
+    name is long enough that the suffix would push it over a file name's 255 bytes)."""
+    from rifeflow.manifests.planning import bounded_name
+
     directory, name = os.path.split(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    return os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.partial")
+    return os.path.join(directory, bounded_name(name, f".{uuid.uuid4().hex[:8]}.partial"))
 
 
 class VideoWriter:

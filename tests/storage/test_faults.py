@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from rifeflow.errors import AccessDenied, ObjectNotFound, StorageUnreachable, VideoError, error_category, retryable
+from rifeflow.errors import error_kind, AccessDenied, ObjectNotFound, StorageUnreachable, VideoError, error_category, retryable
 from rifeflow.storage import faults, s3_client, store
-from tests.services import Blackhole
+from tests.services import Blackhole, FailingProxy
 
 
 def test_a_missing_object_is_file_not_found_naming_it(s3_endpoint, bucket, s3fs_clean):
@@ -54,7 +54,7 @@ def test_a_store_that_does_not_answer_is_retried_counted_and_then_unreachable(mo
     with faults.counting_retries() as retries, pytest.raises(StorageUnreachable) as info:
         store.read_bytes("s3://anything/x.json")
     assert str(info.value).startswith("s3://anything/x.json: storage unreachable")
-    assert retries[0] == 2 and time.monotonic() - started >= sum(faults.RETRY_DELAYS_S[:2])
+    assert retries[0] == 2 and time.monotonic() - started >= 0.5 * sum(faults.RETRY_DELAYS_S[:2])  # jittered
     assert isinstance(info.value, ConnectionError) and retryable(info.value)
     assert error_category(info.value) == "storage"
 
@@ -131,9 +131,45 @@ def test_a_local_condition_keeps_its_errno_and_a_credential_never_shows(tmp_path
     assert "s3cr3t" not in str(missing.value)
 
 
-def test_a_source_gone_after_the_listing_is_a_bad_video_not_a_storage_fault(tmp_path):
+def test_a_source_gone_after_the_listing_fails_for_this_run_only_not_as_a_bad_video(tmp_path):
     gone = tmp_path / "gone.mp4"
-    with pytest.raises(VideoError, match="gone.mp4: not found: deleted or moved after the listing") as info:
+    with pytest.raises(FileNotFoundError, match="gone.mp4: not found: deleted or moved after the listing") as info:
         with faults.reading_source(str(gone)):
             store.read_bytes(str(gone))
-    assert not retryable(info.value) and error_category(info.value) == "bad_video"
+    assert not isinstance(info.value, VideoError)
+    assert not retryable(info.value) and error_category(info.value) == "missing_object"
+    assert error_kind(info.value) == "transient"  # the next run tries it again, even with the same ETag
+
+
+@pytest.fixture
+def failing_store(s3_endpoint, bucket, monkeypatch):
+    """The bucket behind a proxy that can answer with throttling and server errors."""
+    import s3fs
+
+    proxy = FailingProxy(s3_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+    s3fs.S3FileSystem.clear_instance_cache()
+    yield proxy
+    proxy.close()
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+def test_throttling_and_server_errors_are_retried_with_backoff_and_counted(failing_store, bucket):
+    uri = f"s3://{bucket}/manifests/m.json"
+    failing_store.failures = [503, 500]  # SlowDown, then InternalError, on the manifest's save
+    with faults.counting_retries() as retries:
+        store.write_json_atomic(uri, {"status": "done"})
+    assert failing_store.served[:3] == [503, 500, 200] and retries[0] == 2
+    failing_store.failures = [409, 503]
+    with faults.counting_retries() as retries:
+        assert store.read_json(uri) == {"status": "done"}
+    assert retries[0] == 2
+
+
+def test_a_store_that_keeps_throttling_fails_the_call_in_one_line(failing_store, bucket, monkeypatch):
+    monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "1")
+    failing_store.failures = [503] * 10
+    with pytest.raises(StorageUnreachable, match=f"s3://{bucket}/x.json: storage busy or failing") as info:
+        store.read_bytes(f"s3://{bucket}/x.json")
+    assert retryable(info.value) and error_category(info.value) == "storage"
+    assert failing_store.served == [503, 503]  # one attempt and one retry, nothing hidden
