@@ -230,6 +230,7 @@ class FailingProxy:
         self.target = target.split("://", 1)[1]
         self.failures: list[int] = []
         self.served: list[int] = []
+        self.drop_headers: set[str] = set()  # request headers not passed on (a store that ignores them)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -252,7 +253,8 @@ class FailingProxy:
                     self.wfile.write(text)
                     return
                 upstream = http.client.HTTPConnection(proxy.target, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("connection", *proxy.drop_headers)}
                 upstream.request(self.command, self.path, body=body or None, headers=headers)
                 response = upstream.getresponse()
                 data = response.read()

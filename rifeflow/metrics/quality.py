@@ -160,7 +160,7 @@ def combine_temporal(segments: list[TemporalSummary]) -> dict:
     seam_psnrs: list[float] = []
 
     def link(value: float | None) -> None:
-        nonlocal flicker, last_change
+        nonlocal flicker
         if value is not None and last_change is not None:
             flicker += abs(value - last_change)
 

@@ -6,19 +6,16 @@ Every call goes through faults.call, so callers and Prefect retry policies see P
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import posixpath
-import socket
 import time
-import uuid
 from typing import Iterator
 
 from fsspec.core import url_to_fs
 
-from rifeflow.manifests.planning import bounded_name
 from rifeflow.storage import faults, s3_client
+from rifeflow.storage.local_files import PARTIAL_SUFFIX, partial_path, partial_writer, write_local  # noqa: F401
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".3gp", ".m4v")
 
@@ -94,28 +91,6 @@ def read_bytes(uri: str) -> bytes:
     return faults.call(uri, lambda: fs.cat_file(path))
 
 
-PARTIAL_SUFFIX = ".partial"
-NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS})
-
-
-def partial_path(path: str) -> str:
-    """A hidden sibling to write before the rename: readers skip names starting with a dot. It names
-    its writer (host, pid), so a later run can tell a dead writer's leftover from a live one's."""
-    directory, name = os.path.split(path)
-    host = socket.gethostname().replace(".", "-")[:63]
-    return os.path.join(directory, bounded_name(name, f".{host}.{os.getpid()}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}"))
-
-
-def partial_writer(name: str) -> tuple[str, int] | None:
-    """(host, pid) that writes a partial file of this name, or None if it is not one."""
-    if not (name.startswith(".") and name.endswith(PARTIAL_SUFFIX)):
-        return None
-    parts = name[:-len(PARTIAL_SUFFIX)].rsplit(".", 3)
-    if len(parts) != 4 or not parts[2].isdigit():
-        return None
-    return parts[1], int(parts[2])
-
-
 def write_bytes_atomic(uri: str, data: bytes) -> None:
     """Write so that a reader sees the old object or the whole new one, never a part.
 
@@ -123,32 +98,9 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
     """
     fs, path = filesystem(uri)
     if is_local(uri):
-        faults.call(uri, lambda: _write_local(path, data))
+        faults.call(uri, lambda: write_local(path, data))
     else:
         faults.call(uri, lambda: fs.pipe_file(path, data))
-
-
-def _write_local(path: str, data: bytes, exclusive: bool = False) -> None:
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = partial_path(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        if not exclusive:
-            os.replace(tmp, path)
-            return
-        try:
-            os.link(tmp, path)  # fails with FileExistsError if anyone created it first
-        except FileExistsError:
-            raise
-        except OSError as exc:  # no hard links here (exFAT, SMB, gcsfuse): create the name exclusively instead
-            if exc.errno not in NO_HARD_LINKS:
-                raise
-            with open(path, "xb") as fh:  # readers of a half-written one treat it as unreadable and look again
-                fh.write(data)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
 
 
 def create_exclusive(uri: str, data: bytes) -> bool:
@@ -156,7 +108,7 @@ def create_exclusive(uri: str, data: bytes) -> bool:
     fs, path = filesystem(uri)
     try:
         if is_local(uri):
-            faults.call(uri, lambda: _write_local(path, data, exclusive=True))
+            faults.call(uri, lambda: write_local(path, data, exclusive=True))
         else:
             faults.call(uri, lambda: fs.pipe_file(path, data, mode="create"))
         return True

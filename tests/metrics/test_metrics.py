@@ -15,7 +15,6 @@ import pytest
 from rifeflow.manifests.records import InterpolationOptions
 from rifeflow.metrics.schema import COLUMNS, SCHEMA, SCHEMA_VERSION
 from rifeflow.steps.heldout import heldout_of_file
-from rifeflow.video.read import probe_video
 from tests.services import RIFEFLOW
 
 pytestmark = pytest.mark.slow  # servers or a browser
