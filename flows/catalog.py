@@ -56,8 +56,8 @@ def interpolate_catalog(config: CatalogConfig):
     run_id = str(flow_run.id)
     check_roots(config.source_uri, config.dest_uri)
     try:
-        check_conditional_writes(config.dest_uri)
         listing = discover_videos(config.source_uri, config.dest_uri, config.codec)
+        check_conditional_writes(config.dest_uri)
     except (FileNotFoundError, PermissionError, ConnectionError) as exc:
         raise CatalogUnreadable(f"nothing ran: {exc}") from None
     sweep_leftovers(config.dest_uri)

@@ -108,6 +108,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=7860, help="port to listen on")
     p.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=200.0,
                    help="largest upload accepted, in MB")
+    p.add_argument("--keep-results", dest="keep_results_s", type=float, default=600.0,
+                   help="seconds the page keeps its copies of uploads and results (Gradio's cache) before deleting "
+                        "them")
     p.set_defaults(func=_cmd_ui)
 
 
@@ -141,5 +144,5 @@ def _cmd_ui(args) -> int:
     except ImportError as exc:
         print(f"rifeflow: error: the web page needs the ui extra (pip install 'rifeflow[ui]'): {exc}", file=sys.stderr)
         return 2
-    serve(args.host, args.port, args.max_upload_mb)
+    serve(args.host, args.port, args.max_upload_mb, args.keep_results_s)
     return 0

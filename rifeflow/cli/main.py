@@ -1,8 +1,9 @@
 """The `rifeflow` command.
 
-Exit codes: 0 all done (or skipped), 1 some videos failed or the run hit its time limit, 2 bad
-usage or a bad input (named in one `rifeflow: error:` line), 3 nothing could run (storage or
-catalog unreachable, credentials refused), 130 interrupted.
+Exit codes: 0 all done (or skipped), 1 some videos failed, the run hit its time limit, or the machine
+failed the command (a full disk), 2 bad usage or a bad input (named in one `rifeflow: error:` line),
+3 nothing could run (storage or catalog unreachable, credentials refused), 130 interrupted (SIGINT),
+143 stopped (SIGTERM).
 """
 from __future__ import annotations
 
@@ -130,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rifeflow import __version__
 
     parser = argparse.ArgumentParser(prog="rifeflow", description="RIFE frame interpolation for videos and catalogs",
-                                     epilog="exit codes: 0 done, 1 some videos failed (or the run's time limit), "
-                                            "2 bad usage or input, 3 nothing could run, 130 interrupted")
+                                     epilog="exit codes: 0 done, 1 some videos failed (or the run's time limit, or "
+                                            "a full disk), 2 bad usage or input, 3 nothing could run, 130 "
+                                            "interrupted, 143 stopped by SIGTERM")
     parser.register("action", "parsers", _Subcommands)
     parser.add_argument("--version", action="version", version=f"rifeflow {__version__}")
     _verbosity(parser)
@@ -192,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RifeflowError, WeightsError, FileNotFoundError, PermissionError, ValueError) as exc:
         print(f"rifeflow: error: {redact(str(exc))}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine's trouble, not the input's: a full or failing disk, too many files
+        print(f"rifeflow: error: {redact(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("rifeflow: interrupted; what finished is kept, and the next run resumes the rest", file=sys.stderr)
         return 130

@@ -227,3 +227,25 @@ def test_cli_conventions_version_verbosity_after_the_subcommand_and_json(sample,
     assert run.returncode == 2 and run.stderr.startswith("rifeflow: error:") and "Traceback" not in run.stderr
     run = subprocess.run([RIFEFLOW, "interpolate", "--no-such-option"], capture_output=True, text=True)
     assert run.returncode == 2 and "usage: rifeflow interpolate" in run.stderr
+
+
+def test_a_full_disk_under_the_output_is_the_disks_fault_not_the_videos(videos, tmp_path):
+    """A real full filesystem (a 2 MiB tmpfs in a private mount namespace): ENOSPC from PyAV stays a system
+    error (exit 1, one line naming the output and the reason), never "not a video"; no partial file is left."""
+    import subprocess
+
+    from tests.services import RIFEFLOW
+
+    full = tmp_path / "full"
+    full.mkdir()
+    script = (f'mount -t tmpfs -o size=2m tmpfs "{full}" && head -c 2000000 /dev/zero > "{full}/filler" ; '
+              f'"{RIFEFLOW}" interpolate "{videos / "talking_head.mp4"}" "{full}/out.mp4" --scale 0.5 -q; '
+              f'code=$?; ls -A "{full}"; exit $code')
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=600)
+    print(proc.stderr[-2000:])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    error = [line for line in proc.stderr.splitlines() if line.startswith("rifeflow: error:")]
+    assert len(error) == 1 and "No space left on device" in error[0] and "out.mp4" in error[0], proc.stderr
+    assert "not a video" not in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout.split() == ["filler"]  # no output, no partial file

@@ -66,3 +66,44 @@ def test_missing_and_unknown(tmp_path):
         resolve_weights("rife-hdv3", str(tmp_path / "nope.pkl"))
     with pytest.raises(ValueError, match="unknown model 'rife-9'"):
         resolve_weights("rife-9")
+
+
+def _nudged(source, target) -> str:
+    """The same architecture's weights with one value changed: another file, another SHA-256."""
+    state = torch.load(source, map_location="cpu", weights_only=True)
+    name = next(k for k, v in state.items() if v.is_floating_point())
+    state[name] = state[name] + 1e-3
+    torch.save(state, target)
+    return sha256_of(target)
+
+
+def test_a_worker_loads_weights_again_when_the_file_changed_and_refuses_others(tmp_path):
+    from rifeflow.engine.runtime import load_interpolator
+
+    path = tmp_path / "own.pkl"
+    shutil.copy(resolve_weights("rife-hdv3").path, path)
+    first = sha256_of(path)
+    interp, resolved = load_interpolator("rife-hdv3", str(path), "cpu", 1.0, False, False, first)
+    assert resolved.sha256 == first
+    second = _nudged(path, path)  # replaced at the same path, as on a long-lived cluster
+    interp2, resolved2 = load_interpolator("rife-hdv3", str(path), "cpu", 1.0, False, False, second)
+    assert resolved2.sha256 == second and interp2 is not interp
+    with pytest.raises(WeightsError, match=f"have SHA-256 {second} on worker .* but the run expects {first}"):
+        load_interpolator("rife-hdv3", str(path), "cpu", 1.0, False, False, first)
+
+
+def test_weights_from_a_url_are_fetched_again_when_the_object_changed(s3_endpoint, bucket, s3fs_clean, tmp_path,
+                                                                       monkeypatch):
+    import boto3
+
+    monkeypatch.setenv("RIFEFLOW_CACHE", str(tmp_path / "cache"))
+    s3 = boto3.client("s3")
+    release = resolve_weights("rife-hdv3").path
+    s3.upload_file(str(release), bucket, "w/flownet.pkl")
+    url = f"s3://{bucket}/w/flownet.pkl"
+    assert resolve_weights("rife-hdv3", url).sha256 == MODELS["rife-hdv3"].sha256
+    changed = _nudged(release, tmp_path / "v2.pkl")
+    s3.upload_file(str(tmp_path / "v2.pkl"), bucket, "w/flownet.pkl")
+    assert resolve_weights("rife-hdv3", url).sha256 == changed  # not the cached first version
+    left = [p.name for p in (tmp_path / "cache").rglob("*") if p.name.endswith(".partial")]
+    assert left == []

@@ -37,7 +37,7 @@ def _work(fs, bucket) -> dict[str, str]:
     fs.invalidate_cache()
     found = fs.find(f"{bucket}/out", detail=True)
     return {path: info["ETag"] for path, info in found.items()
-            if "/.rifeflow/chunks/" in path or ("/.rifeflow/" not in path and "/metrics/" not in path)}
+            if "/.rifeflow/segments/" in path or ("/.rifeflow/" not in path and "/metrics/" not in path)}
 
 
 def _manifests(fs, bucket):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from rifeflow.manifests.records import InterpolationOptions
 from rifeflow.steps.heldout import heldout_of_file
-from rifeflow.ui import _facts
+from rifeflow.ui_parts import facts as _facts
 from rifeflow.video.read import probe_video
 from rifeflow.video.sample import make_sample_clip
 
