@@ -98,8 +98,8 @@ def _chunks(writer: ManifestWriter, manifest: VideoManifest, source_uri: str, co
     submitted = time.perf_counter()
     source = SourceRef(uri=source_uri, stat=manifest.source_stat)
     with dask.annotate(resources=resources):
-        futures = [interpolate_chunk.submit(c, source, manifest.probe, options, manifest.encoder, config.weights)
-                   for c in todo]
+        futures = [interpolate_chunk.submit(c, source, manifest.probe, options, manifest.encoder, config.weights,
+                                            manifest.mouth) for c in todo]
     for result in as_finished(futures, config.chunk_timeout_s, source_uri):
         manifest = writer.save(manifest.with_result(result).with_retries(result.retries))
     return manifest.with_timing("interpolate", time.perf_counter() - submitted)
@@ -111,7 +111,7 @@ def _finish(writer: ManifestWriter, manifest: VideoManifest, stitched: StitchRes
     scores = [s for r in manifest.results for s in r.heldout]
     manifest = manifest.model_copy(update={"heldout": summarise(scores, sum(r.heldout_seconds
                                                                             for r in manifest.results))})
-    metrics = video_metrics(manifest, stitched.facts, stitched.temporal)
+    metrics = video_metrics(manifest, stitched.facts, stitched.temporal, stitched.sync)
     manifest = writer.save(manifest.model_copy(
         update={"status": "done", "metrics": metrics, "done_by_run_id": owner,
                 "output_stat": stitched.output_stat}).with_timing(

@@ -75,13 +75,36 @@ class TemporalSummary(Record):
 
 
 class HeldoutScore(Record):
-    """One held-out triplet: the model's middle frame and the neighbours' average against the true middle."""
+    """One held-out triplet: the model's middle frame and the neighbours' average against the true middle,
+    over the whole frame and inside the video's mouth box (None without one)."""
 
     middle: int
     psnr_db: float
     ssim: float
     baseline_psnr_db: float
     baseline_ssim: float
+    mouth_psnr_db: Optional[float] = None
+    mouth_ssim: Optional[float] = None
+    mouth_baseline_psnr_db: Optional[float] = None
+    mouth_baseline_ssim: Optional[float] = None
+
+
+class MouthPlan(Record):
+    """The video's mouth box (x, y, w, h on the source frame), found once, or why there is none."""
+
+    box: Optional[tuple[int, int, int, int]] = None
+    checked: int = 0  # frames looked at
+    found: int = 0  # of them, frames that showed a face
+    faces_max: int = 0  # the most faces one frame showed (the largest is the one measured)
+    reason: Optional[str] = None
+
+
+class InbetweenSums(Record):
+    """Each model-made frame against its two source neighbours, summed (chunks add up)."""
+
+    frames: int = 0
+    luma_shift_sum: float = 0.0  # |its mean luma - the neighbours' mean|, levels
+    mouth_mad_sum: float = 0.0  # mean |it - the neighbours' average| inside the mouth box, levels
 
 
 class ChunkResult(Record):
@@ -100,5 +123,10 @@ class ChunkResult(Record):
     temporal: TemporalSummary = Field(default_factory=TemporalSummary)
     heldout: list[HeldoutScore] = Field(default_factory=list)
     heldout_seconds: float = 0.0  # of `seconds`, the time spent scoring the held-out triplets
+    inbetween: InbetweenSums = Field(default_factory=InbetweenSums)
+    # Lip motion inside the mouth box (mean absolute change from the frame before, levels): per source frame
+    # this chunk owns, and per output frame it made; None where the frame before is not this chunk's.
+    motion_in: list[Optional[float]] = Field(default_factory=list)
+    motion_out: list[Optional[float]] = Field(default_factory=list)
     reused: bool = False
     retries: int = 0  # storage calls and task attempts repeated after a transient fault, in this run

@@ -7,10 +7,12 @@ from typing import Any, Literal, Optional
 from pydantic import Field
 
 from rifeflow.manifests.base import Record
-from rifeflow.manifests.chunks import ChunkResult, ChunkSpec, EncoderSettings, HeldoutScore, TemporalSummary
+from rifeflow.manifests.chunks import (ChunkResult, ChunkSpec, EncoderSettings, HeldoutScore, InbetweenSums,
+                                       MouthPlan, TemporalSummary)
 from rifeflow.manifests.options import InterpolationChoices
 
-__all__ = ["Record", "ChunkResult", "ChunkSpec", "EncoderSettings", "HeldoutScore", "TemporalSummary"]
+__all__ = ["Record", "ChunkResult", "ChunkSpec", "EncoderSettings", "HeldoutScore", "InbetweenSums", "MouthPlan",
+           "TemporalSummary"]
 
 
 class AudioStreamInfo(Record):
@@ -94,6 +96,7 @@ class PreparedVideo(Record):
     encoder: EncoderSettings
     chunks: list[ChunkSpec]
     heldout_middles: list[int] = Field(default_factory=list)
+    mouth: MouthPlan = Field(default_factory=MouthPlan)
     seconds: float = 0.0
     retries: int = 0
 
@@ -107,6 +110,12 @@ class HeldoutResult(Record):
     baseline_psnr_db: Optional[float] = None
     baseline_ssim: Optional[float] = None
     heldout_gain_db: Optional[float] = None
+    mouth_heldout_n: int = 0
+    mouth_heldout_psnr_db: Optional[float] = None
+    mouth_heldout_ssim: Optional[float] = None
+    mouth_baseline_psnr_db: Optional[float] = None
+    mouth_baseline_ssim: Optional[float] = None
+    mouth_heldout_gain_db: Optional[float] = None
     seconds: float = 0.0
     retries: int = 0
 
@@ -118,6 +127,7 @@ class StitchResult(Record):
     facts: dict[str, Any]  # container facts of the output, `out_*` metric names
     temporal: dict[str, Any]  # luma change, flicker, consecutive and seam PSNR
     output_stat: Optional["SourceStat"] = None  # the published object, as the store had it right after
+    sync: dict[str, Any] = Field(default_factory=dict)  # lip motion against the audio, before and after
     seconds: float = 0.0
     retries: int = 0
 
@@ -161,6 +171,7 @@ class VideoManifest(Record):
     options: InterpolationOptions
     chunk_frames: int
     encoder: Optional[EncoderSettings] = None  # set by prepare, with the pixel format for this source
+    mouth: MouthPlan = Field(default_factory=MouthPlan)
     probe: Optional[VideoProbe] = None
     chunks: list[ChunkSpec] = Field(default_factory=list)
     results: list[ChunkResult] = Field(default_factory=list)
@@ -188,7 +199,8 @@ class VideoManifest(Record):
     def with_prepared(self, prepared: PreparedVideo) -> "VideoManifest":
         return self.model_copy(update={
             "source_sha256": prepared.source_sha256, "probe": prepared.probe, "chunks": prepared.chunks,
-            "encoder": prepared.encoder, "heldout_middles": prepared.heldout_middles, "status": "prepared",
+            "encoder": prepared.encoder, "heldout_middles": prepared.heldout_middles, "mouth": prepared.mouth,
+            "status": "prepared",
         }).with_timing("prepare", prepared.seconds)
 
     def pending_chunks(self) -> list[ChunkSpec]:

@@ -111,7 +111,8 @@ def facts(result, source: str, options) -> str:
     from rifeflow.video.read import probe_video
 
     probe = probe_video(source)
-    q = heldout_of_file(source, options, None, 8).model_dump()
+    held, mouth = heldout_of_file(source, options, None, 8)
+    q = held.model_dump()
     lines = [
         "| | in | out |", "|---|---|---|",
         f"| frame rate | {result.fps_in} | {result.fps_out} |",
@@ -121,7 +122,10 @@ def facts(result, source: str, options) -> str:
         "", f"Took {result.seconds:.1f} s; scene cuts {result.scene_cuts}, still pairs {result.static_pairs}.",
     ]
     if q.get("heldout_n"):
+        at_mouth = (f" At the mouth: **{q['mouth_heldout_psnr_db']:.2f} dB** (averaging: "
+                    f"{q['mouth_baseline_psnr_db']:.2f} dB)." if q.get("mouth_heldout_n") else
+                    f" At the mouth: not measured ({mouth.reason}).")
         lines += ["", f"Held-out check on {q['heldout_n']} frames: **{q['heldout_psnr_db']:.2f} dB PSNR / "
                       f"{q['heldout_ssim']:.4f} SSIM**, against {q['baseline_psnr_db']:.2f} dB / "
-                      f"{q['baseline_ssim']:.4f} for averaging the neighbours."]
+                      f"{q['baseline_ssim']:.4f} for averaging the neighbours.{at_mouth}"]
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from prefect.runtime import task_run
 from rifeflow.errors import retryable
 from rifeflow.storage.leases import Lease
 from rifeflow.manifests.records import (CatalogListing, ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions,
-                                        SourceRef, StitchResult, VideoManifest, VideoProbe, WholeVideo)
+                                        MouthPlan, SourceRef, StitchResult, VideoManifest, VideoProbe, WholeVideo)
 
 
 def transient_only(task, task_run, state) -> bool:
@@ -70,10 +70,10 @@ def interpolate_short_video(manifest: VideoManifest, dest_uri: str, options: Int
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
 def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, options: InterpolationOptions,
-                      encoder: EncoderSettings, weights: str | None) -> ChunkResult:
+                      encoder: EncoderSettings, weights: str | None, mouth: MouthPlan) -> ChunkResult:
     from rifeflow.steps.chunk import interpolate_chunk as run
 
-    return counted(lambda: run(chunk, source, probe, options, encoder, weights))
+    return counted(lambda: run(chunk, source, probe, options, encoder, weights, mouth))
 
 
 @task(name="stitch-and-mux", **RETRYABLE)

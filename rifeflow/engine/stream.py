@@ -42,13 +42,18 @@ def counting_repeats(frames: Iterable[np.ndarray], stats: PairStats) -> Iterator
         yield frame
 
 
+Observer = Callable[[np.ndarray, list, np.ndarray], None]
+
+
 def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], exp: int, mode: str = "chain",
                        batch_size: int = 4, stats: PairStats | None = None,
-                       hold_last: bool = True, scene_threshold: float = SCENE_CUT_SSIM) -> Iterator[np.ndarray]:
+                       hold_last: bool = True, scene_threshold: float = SCENE_CUT_SSIM,
+                       observe: Observer | None = None) -> Iterator[np.ndarray]:
     """Each input frame followed by its 2^exp - 1 in-betweens; the last frame is held 2^exp times.
 
     With hold_last False the last frame is not emitted at all: a chunk that ends on the
-    next chunk's first frame leaves that frame to the next chunk.
+    next chunk's first frame leaves that frame to the next chunk. `observe(first, in_betweens, second)`
+    sees every pair the model interpolated (not still pairs, not cuts).
     """
     stats = stats if stats is not None else PairStats()
     n = 2**exp
@@ -62,18 +67,21 @@ def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], 
         tensors.append(to_tensor([frame], interp.device))
         thumbs.append(thumbnail(tensors[-1]) if scene_threshold > 0 else None)
         if len(pending) == batch_size + 1:
-            yield from _emit_batch(interp, pending, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold)
+            yield from _emit_batch(interp, pending, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold,
+                                   observe)
             pending, tensors, thumbs = pending[-1:], tensors[-1:], thumbs[-1:]
         last = frame
     if last is None:
         return
     if len(pending) > 1:
-        yield from _emit_batch(interp, pending, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold)
+        yield from _emit_batch(interp, pending, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold,
+                               observe)
     for _ in range(n if hold_last else 0):
         yield last
 
 
-def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold) -> Iterator[np.ndarray]:
+def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold,
+                observe: Observer | None = None) -> Iterator[np.ndarray]:
     """Frames[:-1], each followed by the in-betweens towards its successor."""
     tensors = torch.cat(tensors)
     pair_thumbs = (torch.cat(thumbs[:-1]), torch.cat(thumbs[1:])) if scene_threshold > 0 else None
@@ -83,6 +91,8 @@ def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, s
     for i, frame in enumerate(frames[:-1]):
         if bool(cut[i]):
             stats.cut_indices.append(stats.pairs + i)
+        elif observe is not None and not bool(static[i]):
+            observe(frame, list(mids[i]), frames[i + 1])
         yield frame
         yield from mids[i]
     stats.pairs += len(frames) - 1
@@ -93,7 +103,8 @@ def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, s
 def interpolate_timeline(interp: FrameInterpolator, frames: Iterable[np.ndarray],
                          positions: Sequence[tuple[int, Fraction]], tolerance: Callable[[int], Fraction],
                          batch_size: int = 4, stats: PairStats | None = None, first_index: int = 0,
-                         scene_threshold: float = SCENE_CUT_SSIM) -> Iterator[np.ndarray]:
+                         scene_threshold: float = SCENE_CUT_SSIM, observe: Observer | None = None
+                         ) -> Iterator[np.ndarray]:
     """The output frames at `positions` ((source index, timestep) each, in order), from the source frames.
 
     A frame at timestep 0 is the source frame itself, untouched; one after the last source frame
@@ -112,14 +123,14 @@ def interpolate_timeline(interp: FrameInterpolator, frames: Iterable[np.ndarray]
                 steps.append(nxt[1])
                 nxt = next(wanted, None)
             yield from _between(interp, prev, frame, prev_index, prev_index - first_index, steps, tolerance,
-                                batch_size, stats, scene_threshold)
+                                batch_size, stats, scene_threshold, observe)
         prev, prev_index = frame, index
     while nxt is not None and prev is not None:  # at or after the last frame given: it is held
         yield prev
         nxt = next(wanted, None)
 
 
-def _between(interp, frame0, frame1, index, pair, steps, tolerance, batch_size, stats, scene_threshold):
+def _between(interp, frame0, frame1, index, pair, steps, tolerance, batch_size, stats, scene_threshold, observe=None):
     """The frames at `steps` between source frames `index` and `index + 1`, the stream's pair number `pair`."""
     stats.pairs += 1
     moving = [s for s in steps if s > 0]
@@ -136,6 +147,8 @@ def _between(interp, frame0, frame1, index, pair, steps, tolerance, batch_size, 
         else:
             out = at_timesteps(interp, tensors[:1], tensors[1:], moving, tolerance(index), max_batch=batch_size)
             made = dict(zip(moving, to_arrays(out, frame0.dtype)))
+            if observe is not None:
+                observe(frame0, [made[s] for s in moving], frame1)
     for step in steps:
         yield frame0 if step == 0 else made[step]
 

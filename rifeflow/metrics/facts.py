@@ -41,11 +41,28 @@ def container_facts(probe: VideoProbe, prefix: str, size_bytes: int) -> dict:
     return {f"{prefix}_{k}": v for k, v in facts.items()}
 
 
-def video_metrics(manifest: VideoManifest, output_facts: dict, temporal: dict) -> dict:
+def mouth_metrics(manifest: VideoManifest, sync: dict) -> dict:
+    """The mouth's figures: where it was found, how the model did there, how the new frames sit between
+    their neighbours, and the lip-sync check; with the reason when there are none."""
+    mouth = manifest.mouth
+    sums = [r.inbetween for r in manifest.results]
+    made = sum(s.frames for s in sums)
+    row = {"mouth_checked": mouth.checked, "mouth_found": mouth.found, "mouth_faces_max": mouth.faces_max,
+           "mouth_reason": mouth.reason, **{k: v for k, v in sync.items() if k != "sync_reason"},
+           "sync_reason": sync.get("sync_reason"),
+           "inbetween_luma_shift": sum(s.luma_shift_sum for s in sums) / made if made else None}
+    if mouth.box is not None:
+        row.update(zip(("mouth_x", "mouth_y", "mouth_w", "mouth_h"), mouth.box))
+        row["mouth_inbetween_mad"] = sum(s.mouth_mad_sum for s in sums) / made if made else None
+    return row
+
+
+def video_metrics(manifest: VideoManifest, output_facts: dict, temporal: dict, sync: dict | None = None) -> dict:
     """Every metric of a finished video, from its manifest and its stitch's record."""
     source = manifest.probe
     heldout = manifest.heldout.model_dump(exclude={"seconds", "retries"}) if manifest.heldout else {"heldout_n": 0}
-    row = {**heldout, **temporal, **container_facts(source, "in", manifest.source_stat.size), **output_facts}
+    row = {**heldout, **temporal, **container_facts(source, "in", manifest.source_stat.size), **output_facts,
+           **mouth_metrics(manifest, sync or {})}
     cuts = sorted({i for r in manifest.results for i in r.scene_cut_pairs})
     row.update(scene_cuts=len(cuts), scene_cut_times_s=[source.start_time + (i + 1) / float(source.rate) for i in cuts],
                static_pairs=sum(r.static_pairs for r in manifest.results),

@@ -22,6 +22,7 @@ def artifact_table(rows: list[dict]) -> list[dict]:
         "video": _name(r["source_uri"]), "status": r["status"],
         "fps in -> out": f"{r.get('in_frame_rate_exact') or '?'} -> {r.get('out_frame_rate_exact') or '?'}",
         "held-out PSNR dB": _num(r.get("heldout_psnr_db"), ".2f"),
+        "mouth PSNR dB": _num(r.get("mouth_heldout_psnr_db"), ".2f"),
         "gain over average dB": _num(r.get("heldout_gain_db"), "+.2f"),
         "seconds": _num(r.get("total_s"), ".1f"),
         "error": r.get("error") or "",
@@ -76,6 +77,7 @@ def summary_dict(df: pd.DataFrame) -> dict:
         heldout = {"videos": len(measured), "min": q[0], "p10": q[1], "median": q[2], "p90": q[3], "max": q[4],
                    "mean_gain_db": round(float(measured["heldout_gain_db"].mean()), 3)}
     return {
+        **mouth_summary(latest),
         "videos": len(latest), "runs": int(df["run_id"].nunique()), "rows": len(df),
         "latest_status": {str(k): int(v) for k, v in latest["status"].value_counts().items()},
         "failures_by_category": {str(k): int(v) for k, v in
@@ -93,6 +95,42 @@ def summary_dict(df: pd.DataFrame) -> dict:
     }
 
 
+def mouth_summary(latest: pd.DataFrame) -> dict:
+    """The mouth's figures over the latest rows: held-out PSNR inside the box against the whole frame's,
+    the videos with no mouth by reason, and the videos whose lip sync interpolation moved."""
+    ok = latest[latest["status"] != "failed"]
+    measured = ok.dropna(subset=["mouth_heldout_psnr_db"])
+    mouth = None
+    if len(measured):
+        q = measured["mouth_heldout_psnr_db"].quantile([0, 0.5, 1]).round(2).tolist()
+        mouth = {"videos": len(measured), "min": q[0], "median": q[1], "max": q[2],
+                 "mean_gain_db": round(float(measured["mouth_heldout_gain_db"].mean()), 3),
+                 "mean_frame_db": round(float(measured["heldout_psnr_db"].mean()), 3),
+                 "worst": [{"source_uri": r["source_uri"], "mouth_psnr_db": float(r["mouth_heldout_psnr_db"]),
+                            "frame_psnr_db": float(r["heldout_psnr_db"])}
+                           for _, r in measured.nsmallest(5, "mouth_heldout_psnr_db").iterrows()]}
+    moved = ok[ok["sync_offset_change_ms"].abs() > 0].dropna(subset=["sync_offset_change_ms"])
+    return {"mouth_psnr_db": mouth,
+            "no_mouth": {str(k): int(v) for k, v in ok["mouth_reason"].dropna().value_counts().items()},
+            "sync_moved": [{"source_uri": r["source_uri"], "change_ms": float(r["sync_offset_change_ms"])}
+                           for _, r in moved.iterrows()]}
+
+
+def _mouth_lines(s: dict) -> list[str]:
+    lines = []
+    if (m := s["mouth_psnr_db"]) is not None:
+        lines += ["", f"Mouth (held-out PSNR inside the mouth box) over {m['videos']} videos: min {m['min']}, median "
+                      f"{m['median']}, max {m['max']} dB (whole frame: mean {m['mean_frame_db']}); mean gain over "
+                      f"the neighbour average there {m['mean_gain_db']:+.2f} dB", "Worst by the mouth:"]
+        lines += [f"  {r['mouth_psnr_db']:6.2f} dB at the mouth ({r['frame_psnr_db']:6.2f} whole)  {r['source_uri']}"
+                  for r in m["worst"]]
+    for reason, count in s["no_mouth"].items():
+        lines.append(f"No mouth measured in {count} videos: {reason}")
+    for r in s["sync_moved"]:
+        lines.append(f"Lip sync moved {r['change_ms']:+.0f} ms by interpolation: {r['source_uri']}")
+    return lines
+
+
 def summary_text(df: pd.DataFrame) -> str:
     s = summary_dict(df)
     lines = [f"{s['videos']} videos in {s['runs']} runs ({s['rows']} rows); latest status: "
@@ -108,6 +146,7 @@ def summary_text(df: pd.DataFrame) -> str:
                   "", "Worst 10 by held-out PSNR:"]
         lines += [f"  {r['heldout_psnr_db']:6.2f} dB  (average {r['baseline_psnr_db']:6.2f})  "
                   f"{r['width']}x{r['height']}  {r['source_uri']}" for r in s["worst_by_heldout_psnr"]]
+    lines += _mouth_lines(s)
     if (t := s["throughput"]) is not None:
         lines += ["", f"Throughput: {t['output_frames_per_s']:.2f} output frames/s over {t['videos']} processed "
                       f"videos ({t['seconds']:.0f} s)"]

@@ -30,6 +30,36 @@ _CONTAINER = [
     ("size_bytes", pa.int64(), "bytes", "file size"),
 ]
 
+MOUTH_COLUMNS = [
+    ("mouth_checked", pa.int32(), "frames", "frames of the video's first second looked at for a face"),
+    ("mouth_found", pa.int32(), "frames", "of those, frames that showed a face (OpenCV's Haar cascades)"),
+    ("mouth_faces_max", pa.int32(), "faces", "the most faces one checked frame showed (the largest is measured)"),
+    ("mouth_reason", pa.string(), "", "why the mouth figures are empty (no face found, ...); null when measured"),
+    ("mouth_x", pa.int32(), "px", "mouth box, left edge, on the source frame (a margin around the lips)"),
+    ("mouth_y", pa.int32(), "px", "mouth box, top edge"),
+    ("mouth_w", pa.int32(), "px", "mouth box width"),
+    ("mouth_h", pa.int32(), "px", "mouth box height"),
+    ("mouth_heldout_n", pa.int32(), "triplets", "held-out triplets measured inside the mouth box"),
+    ("mouth_heldout_psnr_db", pa.float64(), "dB", "heldout_psnr_db inside the mouth box: a smeared or doubled "
+                                                 "mouth shows here when the whole frame hardly moves"),
+    ("mouth_heldout_ssim", pa.float64(), "", "heldout_ssim inside the mouth box"),
+    ("mouth_baseline_psnr_db", pa.float64(), "dB", "baseline_psnr_db (average of the neighbours) inside the mouth box"),
+    ("mouth_baseline_ssim", pa.float64(), "", "baseline_ssim inside the mouth box"),
+    ("mouth_heldout_gain_db", pa.float64(), "dB", "mouth_heldout_psnr_db minus mouth_baseline_psnr_db"),
+    ("mouth_inbetween_mad", pa.float64(), "levels", "mean absolute difference, inside the mouth box, of each "
+                                                   "model-made frame from the average of its two source neighbours "
+                                                   "(teeth that melt or lips that double raise it)"),
+    ("sync_offset_in_ms", pa.float64(), "ms", "lip-sync check on the source: the picture's shift against the sound "
+                                             "at which lip motion and loudness agree best (positive: picture late)"),
+    ("sync_corr_in", pa.float64(), "", "the correlation at that shift (low: not much speech, the offset means "
+                                      "little)"),
+    ("sync_offset_out_ms", pa.float64(), "ms", "the same on the output"),
+    ("sync_corr_out", pa.float64(), "", "the correlation at that shift, on the output"),
+    ("sync_offset_change_ms", pa.float64(), "ms", "sync_offset_out_ms minus sync_offset_in_ms: what interpolation "
+                                                 "did to the sync (0 kept it)"),
+    ("sync_reason", pa.string(), "", "why the sync figures are empty (no audio, no mouth, too short)"),
+]
+
 COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("schema_version", pa.int32(), "", "version of this table's layout"),
     ("run_id", pa.string(), "", "Prefect flow run id of the catalog run"),
@@ -76,6 +106,10 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("seam_psnr_db", pa.float64(), "dB", "the same across chunk seams only (null with one chunk)"),
     ("seams", pa.int32(), "", "chunk seams in the output"),
     ("duplicate_frame_ratio", pa.float64(), "", "share of output frames identical to the one before (a held still source, or a variable-rate source gone wrong)"),
+    ("inbetween_luma_shift", pa.float64(), "levels", "mean |mean luma of a model-made frame - the mean of its two "
+                                                     "source neighbours'|: brightness flicker between source and new "
+                                                     "frames (a colour path gone wrong shows here)"),
+    *MOUTH_COLUMNS,
     ("scene_cuts", pa.int32(), "", "scene cuts found (not interpolated across)"),
     ("scene_cut_times_s", pa.list_(pa.float64()), "s", "source time of the first frame after each cut"),
     ("static_pairs", pa.int32(), "pairs", "identical neighbouring frames (not sent to the model)"),
@@ -85,7 +119,8 @@ COLUMNS: list[tuple[str, pa.DataType, str, str]] = [
     ("prepare_s", pa.float64(), "s", "time to fetch, checksum, probe and split the source (one worker task)"),
     ("interpolate_s", pa.float64(), "s", "time from submitting the chunks until every chunk and the held-out check finished"),
     ("stitch_s", pa.float64(), "s", "time to encode, mux audio, gather the output's facts and publish"),
-    ("metrics_s", pa.float64(), "s", "time of the held-out check (on a worker, beside the chunks)"),
+    ("metrics_s", pa.float64(), "s", "time of the held-out check, whole frame and mouth (on the workers, inside "
+                                     "the chunks)"),
     ("total_s", pa.float64(), "s", "prepare_s + interpolate_s + stitch_s"),
     ("throughput_frames_per_s", pa.float64(), "frames/s", "processing speed: output frames made per second of "
                                                           "total_s (not the video's rate: see out_frame_rate)"),

@@ -18,10 +18,11 @@ from rifeflow.engine.runtime import MODEL_LOADS, load_interpolator
 from rifeflow.engine.stream import PairStats, interpolate_stream, interpolate_timeline
 from rifeflow.errors import InternalError, VideoError
 from rifeflow.manifests.rates import bisection_tolerance
-from rifeflow.manifests.records import (ChunkResult, ChunkSpec, EncoderSettings, InterpolationOptions, SourceRef,
-                                        VideoProbe)
+from rifeflow.manifests.records import (ChunkResult, ChunkSpec, EncoderSettings, InbetweenSums, InterpolationOptions,
+                                        MouthPlan, SourceRef, VideoProbe)
+from rifeflow.metrics.mouth import Box, InbetweenMeasures, motion
 from rifeflow.metrics.quality import TemporalStats
-from rifeflow.steps.heldout import HeldoutScorer
+from rifeflow.steps.heldout import HeldoutScorer, box_of
 from rifeflow.storage import layout, scratch, store
 from rifeflow.threads import prefetch
 from rifeflow.video.read import decode_window
@@ -31,15 +32,23 @@ from rifeflow.video.write import encode_frames
 
 class ChunkFrames:
     """The chunk's decoded frames: yields start..stop-1 to the model, hands every frame to the held-out
-    scorer, and keeps the frames the seam needs (the last one given, and any decoded after it)."""
+    scorer, measures the lips' motion on the source frames the chunk owns, and keeps the frames the seam
+    needs (the last one given, and any decoded after it)."""
 
-    def __init__(self, decoded: Iterable[tuple[int, np.ndarray]], chunk: ChunkSpec, scorer: HeldoutScorer):
-        self.decoded, self.chunk, self.scorer = decoded, chunk, scorer
+    def __init__(self, decoded: Iterable[tuple[int, np.ndarray]], chunk: ChunkSpec, scorer: HeldoutScorer,
+                 mouth: Box | None):
+        self.decoded, self.chunk, self.scorer, self.mouth = decoded, chunk, scorer, mouth
         self.kept: dict[int, np.ndarray] = {}
+        self.motion: list[float | None] = []
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        owned = self.chunk.stop if self.chunk.final else self.chunk.stop - 1  # the overlap frame is the next's
+        previous = None
         for index, frame in self.decoded:
             self.scorer.add(index, frame)
+            if self.mouth is not None and self.chunk.start <= index < owned:
+                self.motion.append(None if previous is None else round(motion(previous, frame, self.mouth), 4))
+            previous = frame
             if index >= self.chunk.stop - 1:
                 self.kept[index] = frame
             if self.chunk.start <= index < self.chunk.stop:
@@ -53,13 +62,29 @@ def _tolerance(chunk: ChunkSpec):
 
 
 def _output_frames(interp, frames, chunk: ChunkSpec, options: InterpolationOptions, batch_size: int,
-                   stats: PairStats):
+                   stats: PairStats, observe):
     if chunk.positions is None:
         return interpolate_stream(interp, frames, options.exp, options.mode, batch_size, stats,
-                                  hold_last=chunk.final, scene_threshold=options.scene_threshold)
+                                  hold_last=chunk.final, scene_threshold=options.scene_threshold, observe=observe)
     positions = [(i, Fraction(step)) for i, step in chunk.positions]
     return interpolate_timeline(interp, frames, positions, _tolerance(chunk), batch_size, stats,
-                                first_index=chunk.start, scene_threshold=options.scene_threshold)
+                                first_index=chunk.start, scene_threshold=options.scene_threshold, observe=observe)
+
+
+class OutputMeasures:
+    """What is measured on each output frame as it goes to the encoder: the temporal statistics, and the
+    lips' motion inside the mouth box."""
+
+    def __init__(self, mouth: Box | None):
+        self.temporal, self.mouth = TemporalStats(), mouth
+        self.motion: list[float | None] = []
+        self.previous = None
+
+    def __call__(self, _count: int, frame: np.ndarray) -> None:
+        self.temporal.add(frame)
+        if self.mouth is not None:
+            self.motion.append(None if self.previous is None else round(motion(self.previous, frame, self.mouth), 4))
+        self.previous = frame
 
 
 def _next_first(interp, chunk: ChunkSpec, kept: dict[int, np.ndarray], options: InterpolationOptions):
@@ -84,7 +109,8 @@ def reused_result(chunk: ChunkSpec) -> ChunkResult | None:
 
 
 def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, options: InterpolationOptions,
-                      encoder: EncoderSettings, weights: str | None, batch_size: int = 1) -> ChunkResult:
+                      encoder: EncoderSettings, weights: str | None, mouth: MouthPlan | None = None,
+                      batch_size: int = 1) -> ChunkResult:
     """Make one chunk's segment at its key; an existing segment is reused as it is.
 
     batch_size 1 keeps every pair's result independent of how the video was chunked.
@@ -96,30 +122,34 @@ def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, op
     expected = chunk.frames_out(options.exp)
     interp, _ = load_interpolator(options.model, weights, None, options.scale, options.fp16, options.tta,
                                   options.weights_sha256)
-    stats, temporal = PairStats(), TemporalStats()
-    scorer = HeldoutScorer(interp, chunk.heldout, options.mode, options.scene_threshold)
+    box = box_of(mouth)
+    stats, measured, between = PairStats(), OutputMeasures(box), InbetweenMeasures(box)
+    scorer = HeldoutScorer(interp, chunk.heldout, options.mode, options.scene_threshold, box)
     with scratch.clear_when_full(f"chunk {chunk.index} of {source.uri}"), \
             scratch.source_copy(source.uri, source.stat) as path, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         try:
             decoded = prefetch(decode_window(path, chunk.pts, chunk.seek_pts, probe.frame_bits, chunk.decode_start),
                                depth=4)
-            frames = ChunkFrames(decoded, chunk, scorer)
+            frames = ChunkFrames(decoded, chunk, scorer, box)
             segment = os.path.join(tmp, "segment" + os.path.splitext(chunk.output_uri)[1])
             writer = SegmentWriter(segment, encoder, probe, options.output_rate(probe.rate))
-            written = encode_frames(writer, _output_frames(interp, iter(frames), chunk, options, batch_size, stats),
-                                    lambda _, frame: temporal.add(frame))
+            made = _output_frames(interp, iter(frames), chunk, options, batch_size, stats, between.pair)
+            written = encode_frames(writer, made, measured)
         except VideoError as exc:  # name the source, not this worker's scratch copy of it
             raise VideoError(source.uri, exc.reason) from None
         if written != expected:
             raise InternalError(f"{source.uri}: chunk {chunk.index} made {written} frames, its plan says {expected}")
         following = _next_first(interp, chunk, frames.kept, options)
         if following is not None:
-            temporal.add_seam(following)
+            measured.temporal.add_seam(following)
         store.upload_atomic(segment, chunk.output_uri)
     result = ChunkResult(index=chunk.index, output_uri=chunk.output_uri, frames_out=expected,
                          seconds=time.perf_counter() - started, worker=socket.gethostname(), pid=os.getpid(),
                          model_loads=MODEL_LOADS["count"], device=str(interp.device), static_pairs=stats.static,
-                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices], temporal=temporal.summary(),
-                         heldout=scorer.scores, heldout_seconds=scorer.seconds)
+                         scene_cut_pairs=[chunk.start + i for i in stats.cut_indices],
+                         temporal=measured.temporal.summary(), heldout=scorer.scores, heldout_seconds=scorer.seconds,
+                         inbetween=InbetweenSums(frames=between.frames, luma_shift_sum=between.luma_shift_sum,
+                                                 mouth_mad_sum=between.mouth_mad_sum),
+                         motion_in=frames.motion, motion_out=measured.motion)
     store.write_json_atomic(layout.chunk_result_uri(chunk.output_uri), result.model_dump(mode="json"))
     return result

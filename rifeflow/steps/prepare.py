@@ -16,6 +16,7 @@ from rifeflow.manifests.planning import content_key, plan_chunk_ranges
 from rifeflow.manifests.records import (ChunkSpec, EncoderSettings, InterpolationOptions, PreparedVideo, SourceStat,
                                         VideoProbe)
 from rifeflow.metrics.quality import heldout_indices
+from rifeflow.steps.heldout import find_mouth
 from rifeflow.storage import layout, scratch
 from rifeflow.engine.weights import sha256_of
 from rifeflow.video.encode import pixel_format
@@ -39,19 +40,20 @@ def prepare_video(source_uri: str, stat: SourceStat, dest_uri: str, options: Int
             probe, times, index = index_frames(path)
             encoder = EncoderSettings(**encoding, pix_fmt=pixel_format(encoding["codec"], probe.frame_bits,
                                                                       probe.width, probe.height, encoding["preset"]))
+            mouth = find_mouth(path, index, probe.frame_bits)
         except VideoError as exc:  # name the source, not this worker's scratch copy of it
             raise VideoError(source_uri, exc.reason) from None
     probe = probe.model_copy(update={"source": source_uri})
     plan = timeline_plan(probe, times, options.output_rate(probe.rate)) if options.on_timeline(probe.vfr) else None
     middles = heldout_indices(len(times), heldout_count)
-    chunks = plan_chunks(dest_uri, sha, probe, times, index, plan, options, encoder, chunk_frames, middles)
+    chunks = plan_chunks(dest_uri, sha, probe, times, index, plan, options, encoder, chunk_frames, middles, mouth.box)
     return PreparedVideo(source_sha256=sha, probe=probe, encoder=encoder, chunks=chunks, heldout_middles=middles,
-                         seconds=time.perf_counter() - started)
+                         mouth=mouth, seconds=time.perf_counter() - started)
 
 
 def plan_chunks(dest_uri: str, sha: str, probe: VideoProbe, times: list[float], index: FrameIndex,
                 plan: TimelinePlan | None, options: InterpolationOptions, encoder: EncoderSettings,
-                chunk_frames: int, middles: list[int]) -> list[ChunkSpec]:
+                chunk_frames: int, middles: list[int], mouth: tuple | None = None) -> list[ChunkSpec]:
     """Chunks of the decoded frames, each with what its worker decodes, scores and encodes.
 
     On a timeline (an output rate, or a variable-rate source) each chunk carries the output frames it
@@ -73,7 +75,7 @@ def plan_chunks(dest_uri: str, sha: str, probe: VideoProbe, times: list[float], 
             timed["times"] = [str(t) for t in plan.times[start:decode_stop]]
         frames_key = content_key(SEGMENT_FORMAT, sha, timeline, start, stop, probe.frame_bits, *decoded)
         out_key = content_key(SEGMENT_FORMAT, frames_key, options.identity(), final, encoder.model_dump(), heldout,
-                              next_first)
+                              next_first, mouth)
         spec = ChunkSpec(index=number, start=start, stop=stop, final=final, first_output=first_output,
                          output_uri=layout.segment_uri(dest_uri, out_key, ext), decode_start=decode_start,
                          pts=index.pts[decode_start:decode_stop], seek_pts=index.seek_point(decode_start),

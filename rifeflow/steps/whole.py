@@ -21,7 +21,8 @@ def interpolate_whole(manifest: VideoManifest, dest_uri: str, options: Interpola
     if len(prepared.chunks) > 1:
         return WholeVideo(prepared=prepared)
     source = SourceRef(uri=manifest.source_uri, stat=manifest.source_stat)
-    result = interpolate_chunk(prepared.chunks[0], source, prepared.probe, options, prepared.encoder, weights)
+    result = interpolate_chunk(prepared.chunks[0], source, prepared.probe, options, prepared.encoder, weights,
+                               prepared.mouth)
     interpolated = manifest.with_prepared(prepared).with_result(result).model_copy(
         update={"heldout": summarise(result.heldout, result.heldout_seconds), "status": "interpolated"})
     stitched = stitch_video(interpolated, dest_uri, lease)

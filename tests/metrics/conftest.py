@@ -7,7 +7,7 @@ import pytest
 
 from tests.services import pipeline_env, run_cli
 
-CATALOG = {"scene_cut_streams.mp4": "scenes/cut.mp4", "phone_rotated.mp4": "phone.mp4"}
+CATALOG = {"scene_cut_streams.mp4": "scenes/cut.mp4", "phone_rotated.mp4": "phone.mp4", "talking_head.mp4": "talk.mp4"}
 
 
 @pytest.fixture(scope="session")

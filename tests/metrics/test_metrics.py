@@ -25,7 +25,7 @@ TALKING_HEADS = ["talking_head_mpeg4.mp4", "talking_head.mp4", "vfr.mp4"]
 
 @pytest.mark.parametrize("name", TALKING_HEADS)
 def test_heldout_psnr_beats_neighbour_average_on_talking_heads(videos, name):
-    q = heldout_of_file(str(videos / name), InterpolationOptions(), None, 16).model_dump()
+    q = heldout_of_file(str(videos / name), InterpolationOptions(), None, 16)[0].model_dump()
     print(f"\n{name}: model {q['heldout_psnr_db']:.2f} dB / {q['heldout_ssim']:.4f}, neighbour average "
           f"{q['baseline_psnr_db']:.2f} dB / {q['baseline_ssim']:.4f} over {q['heldout_n']} triplets")
     assert q["heldout_n"] >= 8
@@ -38,8 +38,8 @@ def _frame(df, name):
 
 def test_rows_for_every_video_and_run_with_errors_cuts_and_sync(metrics_dest):
     df = pd.read_parquet(metrics_dest / "metrics")
-    assert len(df) == 7 and df["run_id"].nunique() == 3  # runs appended, not overwritten
-    assert sorted(df["status"].value_counts().items()) == [("done", 2), ("failed", 3), ("skipped", 2)]
+    assert len(df) == 9 and df["run_id"].nunique() == 3  # runs appended, not overwritten
+    assert sorted(df["status"].value_counts().items()) == [("done", 3), ("failed", 3), ("skipped", 3)]
     failed = df[df["status"] == "failed"]
     assert failed["error"].str.contains("not a video").all() and failed["source_uri"].str.endswith("notes.mp4").all()
     assert (failed["error_category"] == "bad_video").all() and (failed["error_kind"] == "permanent").all()
@@ -58,6 +58,21 @@ def test_rows_for_every_video_and_run_with_errors_cuts_and_sync(metrics_dest):
         assert colour[:4] == colour[4:] and all(isinstance(c, str) and c for c in colour), colour
     skipped = df[df["status"] == "skipped"]
     assert skipped["heldout_psnr_db"].notna().all() and skipped["total_s"].isna().all()
+
+
+def test_the_mouth_is_measured_where_there_is_a_face_and_said_why_not_elsewhere(metrics_dest):
+    done = pd.read_parquet(metrics_dest / "metrics").query("status == 'done'")
+    talk, phone = _frame(done, "talk.mp4").iloc[0], _frame(done, "phone.mp4").iloc[0]
+    assert talk["mouth_reason"] is None and talk["mouth_found"] == talk["mouth_checked"] == 3
+    assert 0 <= talk["mouth_x"] and talk["mouth_x"] + talk["mouth_w"] <= talk["in_width"]
+    assert talk["mouth_heldout_n"] == talk["heldout_n"] > 0
+    assert talk["mouth_heldout_psnr_db"] > 20 and talk["mouth_inbetween_mad"] >= 0
+    assert talk["inbetween_luma_shift"] < 2.0  # new frames as bright as their neighbours
+    # The test clip's voice is made up, not the speaker's: the sync check says its offsets mean nothing.
+    assert "hardly agree" in talk["sync_reason"] and pd.isna(talk["sync_offset_change_ms"])
+    assert phone["mouth_reason"].startswith("no face found in the 3 frames checked")
+    assert pd.isna(phone["mouth_heldout_psnr_db"]) and pd.isna(phone["mouth_x"])
+    assert phone["sync_reason"].startswith("no mouth")
 
 
 def test_dataset_reads_with_the_documented_types(metrics_dest):
@@ -127,15 +142,19 @@ def test_report_prints_summary_and_draws_the_plot(metrics_dest, tmp_path):
     run = subprocess.run([RIFEFLOW, "report", str(metrics_dest), "--plot", str(png)], capture_output=True, text=True)
     print(run.stdout)
     assert run.returncode == 0, run.stderr
-    assert "3 videos in 3 runs (7 rows)" in run.stdout and "Failures by category: bad_video 1" in run.stdout
+    assert "4 videos in 3 runs (9 rows)" in run.stdout and "Failures by category: bad_video 1" in run.stdout
     assert "not a video FFmpeg can read" in run.stdout and "Worst 10" in run.stdout and "Throughput" in run.stdout
+    assert "Mouth (held-out PSNR inside the mouth box) over 1 videos" in run.stdout
+    assert "No mouth measured in 2 videos: no face found in the 3 frames checked of its first second" in run.stdout
     assert png.stat().st_size > 10_000
     machine = subprocess.run([RIFEFLOW, "report", str(metrics_dest), "--json", "-q"], capture_output=True, text=True)
     summary = json.loads(machine.stdout)
-    assert (summary["videos"], summary["runs"], summary["rows"]) == (3, 3, 7)
+    assert (summary["videos"], summary["runs"], summary["rows"]) == (4, 3, 9)
     assert summary["failures_by_category"] == {"bad_video": 1}
-    assert summary["latest_status"] == {"skipped": 2, "failed": 1}  # the second run's rows are the latest
-    assert summary["heldout_psnr_db"]["videos"] == 2 and summary["throughput"]["videos"] == 2
+    assert summary["latest_status"] == {"skipped": 3, "failed": 1}  # the second run's rows are the latest
+    assert summary["heldout_psnr_db"]["videos"] == 3 and summary["throughput"]["videos"] == 3
+    assert summary["mouth_psnr_db"]["videos"] == 1 and summary["mouth_psnr_db"]["median"] > 20
+    assert summary["no_mouth"] == {"no face found in the 3 frames checked of its first second": 2}
 
 
 def test_readme_documents_every_column():

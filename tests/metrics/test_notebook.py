@@ -35,11 +35,14 @@ def test_quality_report_notebook_runs_draws_and_decides(metrics_dest, monkeypatc
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     tables = [o for o in outputs if "text/html" in o.get("data", {})]
     assert len(figures) >= 3 and len(tables) >= 4
-    assert "2 of 3 videos ship, 1 held" in said  # the phone and the scene-cut clips pass; notes.mp4 failed
+    assert "3 of 4 videos ship, 1 held" in said  # the phone, the scene-cut and the talking head pass; notes.mp4 failed
     assert "failed (bad_video)" in table and "notes.mp4" in table
 
 
 def test_thresholds_come_from_the_parameters_cell(metrics_dest, monkeypatch):
     _, said, table = _run(metrics_dest, monkeypatch, "min_psnr_db = 99.0\nmax_seam_drop_db = 0.0")
-    assert "0 of 3 videos ship, 3 held" in said
-    assert table.count("held-out PSNR") == 2 and "&lt; 99.0" in table
+    assert "0 of 4 videos ship, 4 held" in said
+    assert table.count("held-out PSNR") == 3 and "&lt; 99.0" in table
+    _, said, table = _run(metrics_dest, monkeypatch, "min_mouth_psnr_db = 99.0")
+    assert "2 of 4 videos ship, 2 held" in said  # the talking head is held for its mouth; notes.mp4 failed
+    assert table.count("mouth PSNR") == 1 and "&lt; 99.0" in table
