@@ -8,7 +8,6 @@ skips finished videos and resumes the rest from their manifests.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 from prefect import flow, get_run_logger
@@ -18,12 +17,13 @@ from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.planning import video_key
 from rifeflow.manifests.records import VideoOutcome
 from rifeflow.orchestration.dask_cluster import dask_cluster, on_a_worker, shared_task_runner, task_stream
-from rifeflow.orchestration.waiting import clear_stop, run_bounded
+from rifeflow.orchestration.waiting import clear_stop, run_bounded, run_time_limit
+from rifeflow.settings import settings
 from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
 from rifeflow.storage.layout import check_roots, printable
 from rifeflow.storage.leases import check_conditional_writes
 from rifeflow.storage.secrets import install_log_redaction
-from rifeflow.metrics.store import video_row
+from rifeflow.metrics.dataset import video_row
 from rifeflow.metrics.report import run_summary
 from rifeflow.engine.weights import resolve_weights
 from rifeflow.orchestration.progress import RunProgress
@@ -32,24 +32,17 @@ from rifeflow.tasks.report_tasks import publish_metrics, publish_run_report
 from rifeflow.tasks.video_tasks import discover_videos, sweep_leftovers
 
 
-def run_timeout_s() -> float | None:
-    """The flow's timeout from RIFEFLOW_RUN_TIMEOUT_S (prefect.yaml sets it for deployments); unset: none."""
-    value = os.environ.get("RIFEFLOW_RUN_TIMEOUT_S", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"RIFEFLOW_RUN_TIMEOUT_S={value!r} is not a number of seconds") from None
-    if seconds <= 0:
-        raise ValueError(f"RIFEFLOW_RUN_TIMEOUT_S={value!r} must be positive")
-    return seconds
-
-
-@flow(name="interpolate-catalog", log_prints=True, timeout_seconds=run_timeout_s())
+@flow(name="interpolate-catalog", log_prints=True)
 def interpolate_catalog(config: CatalogConfig):
+    """Every video under config.source_uri; RIFEFLOW_RUN_TIMEOUT_S (prefect.yaml sets it for the nightly
+    deployment) ends the run TimedOut at that age, what finished kept."""
     install_log_redaction()  # a deployment's run too: its logs reach the Prefect server
     clear_stop()
+    with run_time_limit(settings().run_timeout_s):
+        return _catalog(config)
+
+
+def _catalog(config: CatalogConfig) -> list[VideoOutcome]:
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     attempt = flow_run.run_count or 1

@@ -24,7 +24,7 @@ from rifeflow.storage.faults import counting_retries
 from rifeflow.video.timeline import timestep_method
 from rifeflow.metrics.facts import video_metrics
 from rifeflow.metrics.heldout import summarise
-from rifeflow.tasks.video_tasks import interpolate_chunk, interpolate_short_video, stitch
+from rifeflow.tasks.video_tasks import interpolate_chunk_task, interpolate_short_video, stitch_and_mux
 
 
 @flow(name="interpolate-video", flow_run_name="{source_uri}", validate_parameters=False, retries=0)
@@ -75,7 +75,7 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
                 return _finish(writer, manifest, whole.stitched, owner, here, started)
             manifest = writer.save(manifest)
         manifest = _chunks(writer, manifest, source_uri, config, options, resources)
-        stitched = result_within(stitch.submit(manifest, dest, lease), config.task_timeout_s, source_uri)
+        stitched = result_within(stitch_and_mux.submit(manifest, dest, lease), config.task_timeout_s, source_uri)
         return _finish(writer, manifest, stitched, owner, here, started)
     except LeaseLost:
         raise  # another run holds the output: this one saves nothing
@@ -98,8 +98,8 @@ def _chunks(writer: ManifestWriter, manifest: VideoManifest, source_uri: str, co
     submitted = time.perf_counter()
     source = SourceRef(uri=source_uri, stat=manifest.source_stat)
     with dask.annotate(resources=resources):
-        futures = [interpolate_chunk.submit(c, source, manifest.probe, options, manifest.encoder, config.weights,
-                                            manifest.mouth) for c in todo]
+        futures = [interpolate_chunk_task.submit(c, source, manifest.probe, options, manifest.encoder, config.weights,
+                                                 manifest.mouth) for c in todo]
     for result in as_finished(futures, config.chunk_timeout_s, source_uri):
         manifest = writer.save(manifest.with_result(result).with_retries(result.retries))
     return manifest.with_timing("interpolate", time.perf_counter() - submitted)

@@ -7,6 +7,7 @@ weights' checksum and names chunks and manifests.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Optional
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -69,6 +70,15 @@ class InterpolationChoices(BaseModel):
     def choices(self) -> dict[str, Any]:
         """These fields alone, for building another model from them."""
         return {name: getattr(self, name) for name in InterpolationChoices.model_fields}
+
+    def output_rate(self, source_rate: Fraction) -> Fraction:
+        from rifeflow.manifests.rates import output_rate
+
+        return output_rate(source_rate, None if self.fps else self.exp, self.fps)
+
+    def on_timeline(self, vfr: bool) -> bool:
+        """Whether output frames are placed by time (a rate, or a variable-rate source), not by 2^exp steps."""
+        return self.fps is not None or vfr
 
 
 def _quality_help() -> str:

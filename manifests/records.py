@@ -78,15 +78,6 @@ class InterpolationOptions(Record, InterpolationChoices):
                 del data[name]
         return data
 
-    def output_rate(self, source_rate: Fraction) -> Fraction:
-        from rifeflow.manifests.rates import output_rate
-
-        return output_rate(source_rate, None if self.fps else self.exp, self.fps)
-
-    def on_timeline(self, vfr: bool) -> bool:
-        """Whether output frames are placed by time (a rate, or a variable-rate source), not by 2^exp steps."""
-        return self.fps is not None or vfr
-
 
 class PreparedVideo(Record):
     """What a worker learnt from reading a source once: its checksum, probe, encoder format and chunks."""

@@ -13,12 +13,11 @@ import numpy as np
 from rife_kernels import inbetweens
 from rife_kernels.names import DEFAULT_MODEL, SCENE_CUT_SSIM
 from rifeflow.engine.runtime import load_interpolator, to_arrays, to_tensor
-from rifeflow.engine.stream import PairStats, counting_repeats, interpolate_stream, interpolate_timeline
+from rifeflow.engine.stream import PairStats, counting_repeats, output_frames
 from rifeflow.errors import OptionError, VideoError
 from rifeflow.manifests.codecs import DEFAULT_CODEC, check_container
 from rifeflow.manifests.options import InterpolationChoices, check_choices, check_encoding
 from rifeflow.manifests.records import EncoderSettings
-from rifeflow.manifests.rates import output_rate
 from rifeflow.threads import prefetch
 from rifeflow.video.read import decode_frames, probe_timeline
 from rifeflow.video.timeline import timeline_plan
@@ -129,7 +128,7 @@ def interpolate_video(
         raise OptionError(f"{output_path}: output would overwrite the input")
     probe, times = probe_timeline(input_path, decode=True)
     try:
-        rate_out = output_rate(probe.rate, None if c.fps else c.exp, c.fps)
+        rate_out = c.output_rate(probe.rate)
     except ValueError as exc:
         raise OptionError(str(exc)) from None
     interp, _ = load_interpolator(c.model, weights, device, c.scale, c.fp16, c.tta)
@@ -138,23 +137,19 @@ def interpolate_video(
     encoder = EncoderSettings(codec=codec, crf=crf, preset=preset,
                               pix_fmt=pixel_format(codec, bit_depth, probe.width, probe.height, preset))
     stats = PairStats()
-    if c.fps is None and not probe.vfr:  # 2^exp on a constant rate: every output frame a dyadic step
-        total = probe.frames * 2**c.exp
-        frames = prefetch(decode_frames(probe, bit_depth), depth=batch_size * 2)
-        output_frames = interpolate_stream(interp, frames, c.exp, c.mode, batch_size, stats,
-                                           scene_threshold=c.scene_threshold)
-    else:
-        plan = timeline_plan(probe, times, rate_out)
-        total = len(plan.positions)
+    plan = timeline_plan(probe, times, rate_out) if c.on_timeline(probe.vfr) else None
+    total = probe.frames * 2**c.exp if plan is None else len(plan.positions)
+    decoded = probe
+    if plan is not None:
         log.info("%s: %s -> %s fps, %d output frames; %s", input_path, probe.fps, rate_out, total,
                  plan.method(c.model))
-        every_frame = probe.model_copy(update={"slot_sources": None, "frames": len(times)})
-        frames = prefetch(decode_frames(every_frame, bit_depth), depth=batch_size * 2)
-        output_frames = interpolate_timeline(interp, frames, plan.positions, plan.tolerance, batch_size, stats,
-                                             scene_threshold=c.scene_threshold)
+        decoded = probe.model_copy(update={"slot_sources": None, "frames": len(times)})  # every frame, once
+    frames = prefetch(decode_frames(decoded, bit_depth), depth=batch_size * 2)
+    made = output_frames(interp, frames, c.exp, c.mode, plan and plan.positions, plan and plan.tolerance,
+                         batch_size, stats, scene_threshold=c.scene_threshold)
     writer = VideoWriter(output_path, probe, rate_out, encoder)
     report = None if progress is None else (lambda done, _frame: progress(done, total))
-    encode_frames(writer, counting_repeats(output_frames, stats), report)
+    encode_frames(writer, counting_repeats(made, stats), report)
     return InterpolationResult(
         input_path=input_path, output_path=output_path, frames_in=probe.frames, frames_out=writer.count,
         fps_in=probe.fps, fps_out=str(rate_out), seconds=time.perf_counter() - started, vfr=probe.vfr,

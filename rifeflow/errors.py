@@ -49,6 +49,10 @@ class Stopped(RifeflowError, InterruptedError):
     finished is kept for the next run."""
 
 
+class RunTimeLimit(RifeflowError, TimeoutError):
+    """A catalog run reached RIFEFLOW_RUN_TIMEOUT_S: it ends TimedOut, what finished is kept."""
+
+
 class LeaseLost(RifeflowError, RuntimeError):
     """Another run holds the output now: this one stops without publishing or saving anything."""
 

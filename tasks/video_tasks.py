@@ -69,15 +69,15 @@ def interpolate_short_video(manifest: VideoManifest, dest_uri: str, options: Int
 
 
 @task(name="interpolate-chunk", task_run_name="chunk-{chunk.index}", **RETRYABLE)
-def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, options: InterpolationOptions,
-                      encoder: EncoderSettings, weights: str | None, mouth: MouthPlan) -> ChunkResult:
-    from rifeflow.steps.chunk import interpolate_chunk as run
+def interpolate_chunk_task(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, options: InterpolationOptions,
+                           encoder: EncoderSettings, weights: str | None, mouth: MouthPlan) -> ChunkResult:
+    from rifeflow.steps.chunk import interpolate_chunk
 
-    return counted(lambda: run(chunk, source, probe, options, encoder, weights, mouth))
+    return counted(lambda: interpolate_chunk(chunk, source, probe, options, encoder, weights, mouth))
 
 
 @task(name="stitch-and-mux", **RETRYABLE)
-def stitch(manifest: VideoManifest, dest_uri: str, lease: Lease) -> StitchResult:
+def stitch_and_mux(manifest: VideoManifest, dest_uri: str, lease: Lease) -> StitchResult:
     from rifeflow.steps.stitch import stitch_video
 
     return counted(lambda: stitch_video(manifest, dest_uri, lease))

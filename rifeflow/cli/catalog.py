@@ -6,35 +6,8 @@ import json
 import sys
 
 
-def credentials_to_environment(*uris: str | None) -> list[str | None]:
-    """The URIs without user info; credentials found in them go where s3fs looks (the environment), before
-    anything records a URI. One pair for the whole command: two different ones are refused."""
-    import os
-
-    from rifeflow.errors import OptionError
-    from rifeflow.storage.secrets import take_credentials
-
-    clean, found = [], set()
-    for uri in uris:
-        if uri is None:
-            clean.append(None)
-            continue
-        uri, key, secret = take_credentials(uri)
-        if key is not None:
-            found.add((key, secret))
-        clean.append(uri)
-    if len(found) > 1:
-        raise OptionError("the URIs carry different credentials: give them through the environment or an AWS "
-                          "profile instead (one set of credentials per command)")
-    for key, secret in found:
-        if not secret:
-            raise OptionError("a URI carries a key without a secret (user@): give credentials through the "
-                              "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or an AWS profile")
-        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = key, secret
-    return clean
-
-
 def _cmd_run(args) -> int:
+    from rifeflow.cli.common import credentials_to_environment
     from rifeflow.storage.layout import printable
     from rifeflow.orchestration.dask_cluster import dask_cluster
     from rifeflow.orchestration.prefect_api import early_server, quiet_prefect_env, shared_prefect_api
@@ -68,7 +41,7 @@ def _cmd_run(args) -> int:
     outcomes = state.result(raise_on_failure=False)
     outcomes = getattr(outcomes, "outcomes", outcomes)  # a run with failed videos ends Failed, carrying them
     if isinstance(outcomes, TimeoutError):  # the flow's timeout (RIFEFLOW_RUN_TIMEOUT_S)
-        print(f"rifeflow: error: the run stopped at its time limit ({state.message}); the videos that finished "
+        print(f"rifeflow: error: the run stopped at its time limit ({outcomes}); the videos that finished "
               "are kept and the next run resumes the rest", file=sys.stderr)
         return 1
     if isinstance(outcomes, BaseException):  # the catalog itself could not be read (NothingRan: exit 3), ...
@@ -89,7 +62,7 @@ def _cmd_run(args) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    from rifeflow.cli.main import json_flag
+    from rifeflow.cli.common import json_flag
     from rifeflow.cli.options import add_field_options, add_rate_options
     from rifeflow.manifests.config import CatalogConfig
 
@@ -116,7 +89,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_report(args) -> int:
     from rifeflow.metrics import report
-    from rifeflow.metrics.store import read_metrics
+    from rifeflow.metrics.dataset import read_metrics
 
     df = read_metrics(args.dest_uri)
     if args.json:
@@ -129,7 +102,7 @@ def _cmd_report(args) -> int:
 
 
 def add_report_command(sub: argparse._SubParsersAction) -> None:
-    from rifeflow.cli.main import json_flag
+    from rifeflow.cli.common import json_flag
 
     p = sub.add_parser("report", help="summarise the quality metrics under DEST_URI/metrics/")
     p.add_argument("dest_uri", help="the DEST_URI of `rifeflow run`")

@@ -16,6 +16,7 @@ import signal
 import sys
 
 from rife_kernels.names import DEFAULT_MODEL, MODEL_NAMES
+from rifeflow.cli import common
 
 log = logging.getLogger("rifeflow")
 
@@ -34,7 +35,7 @@ def _model_args(p: argparse.ArgumentParser, rate: bool = False, scene_threshold:
 
 def _cmd_interpolate(args) -> int:
     from rifeflow.api import interpolate_video
-    from rifeflow.cli.catalog import credentials_to_environment
+    from rifeflow.cli.common import credentials_to_environment
     from rifeflow.cli.progress import TerminalProgress
 
     args.weights, = credentials_to_environment(args.weights)
@@ -57,7 +58,7 @@ def _cmd_interpolate(args) -> int:
 def _cmd_images(args) -> int:
     from PIL import Image
 
-    from rifeflow.cli.catalog import credentials_to_environment
+    from rifeflow.cli.common import credentials_to_environment
 
     args.weights, = credentials_to_environment(args.weights)
     from rifeflow.api import interpolate_images
@@ -123,10 +124,6 @@ class _Subcommands(argparse._SubParsersAction):
         return parser
 
 
-def json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
-
-
 def build_parser() -> argparse.ArgumentParser:
     from rifeflow import __version__
 
@@ -149,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_field_options(p, CatalogConfig, ["codec", "crf", "preset"])
     p.add_argument("--8bit", dest="eight_bit", action="store_true", help="write 8-bit output for 10-bit input")
-    json_flag(p)
+    common.json_flag(p)
     p.set_defaults(func=_cmd_interpolate)
 
     p = sub.add_parser("interpolate-images", help="the 2^exp - 1 frames between two images, as PNGs")
@@ -176,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from rifeflow.cli import signals
     from rifeflow.errors import NothingRan, RifeflowError, WeightsError
+    from rifeflow.settings import settings
     from rifeflow.storage.secrets import redact
 
     args = build_parser().parse_args(argv)
@@ -187,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quiet:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")  # read when Prefect is imported, later
     try:
+        settings()  # every RIFEFLOW_* variable checked before anything starts
         return args.func(args)
     except (NothingRan, ConnectionError) as exc:
         print(f"rifeflow: error: {redact(str(exc))}", file=sys.stderr)

@@ -45,6 +45,19 @@ def counting_repeats(frames: Iterable[np.ndarray], stats: PairStats) -> Iterator
 Observer = Callable[[np.ndarray, list, np.ndarray], None]
 
 
+def output_frames(interp: FrameInterpolator, frames: Iterable[np.ndarray], exp: int, mode: str,
+                  positions: Sequence[tuple[int, Fraction]] | None, tolerance: Callable[[int], Fraction] | None,
+                  batch_size: int, stats: PairStats, *, scene_threshold: float, hold_last: bool = True,
+                  first_index: int = 0, observe: Observer | None = None) -> Iterator[np.ndarray]:
+    """The output frames, as the video step and the chunk step both make them: 2^exp steps between every
+    pair when `positions` is None, else the frames at `positions` (an output rate, or a variable-rate source)."""
+    if positions is None:
+        return interpolate_stream(interp, frames, exp, mode, batch_size, stats, hold_last=hold_last,
+                                  scene_threshold=scene_threshold, observe=observe)
+    return interpolate_timeline(interp, frames, positions, tolerance, batch_size, stats, first_index=first_index,
+                                scene_threshold=scene_threshold, observe=observe)
+
+
 def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], exp: int, mode: str = "chain",
                        batch_size: int = 4, stats: PairStats | None = None,
                        hold_last: bool = True, scene_threshold: float = SCENE_CUT_SSIM,

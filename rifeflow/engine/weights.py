@@ -27,8 +27,9 @@ class ResolvedWeights:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("RIFEFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rifeflow"
-    return Path(root) / "weights"
+    from rifeflow.settings import settings
+
+    return settings().cache_root() / "weights"
 
 
 def sha256_of(path: Path) -> str:

@@ -4,13 +4,14 @@ cancel from the Prefect UI), cancelling what it was waiting for.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import queue
 import threading
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
 
-from rifeflow.errors import Stopped
+from rifeflow.errors import RunTimeLimit, Stopped
 
 # Set once a stop is asked for; every wait in this process looks at it at least once a second.
 STOP = threading.Event()
@@ -104,3 +105,23 @@ def _collect(running: dict[Future, int], results: dict[int, object], return_when
     done, _ = wait(list(running), return_when=return_when)
     for future in done:
         results[running.pop(future)] = future.result()
+
+
+class _Expired(TimeoutError):
+    pass
+
+
+@contextlib.contextmanager
+def run_time_limit(seconds: float | None):
+    """Interrupt the block after `seconds` (None: never) with RunTimeLimit, which Prefect records as the run's
+    TimedOut state; the waits inside stop their work on the way out, as for any interruption."""
+    from prefect.utilities.timeout import timeout
+
+    if seconds is None:
+        yield
+        return
+    try:
+        with timeout(seconds=seconds, timeout_exc_type=_Expired):
+            yield
+    except _Expired:
+        raise RunTimeLimit(f"RIFEFLOW_RUN_TIMEOUT_S={seconds:g} s reached") from None

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from rifeflow.engine.runtime import MODEL_LOADS, load_interpolator
-from rifeflow.engine.stream import PairStats, interpolate_stream, interpolate_timeline
+from rifeflow.engine.stream import PairStats, interpolate_timeline, output_frames
 from rifeflow.errors import InternalError, VideoError
 from rifeflow.manifests.rates import bisection_tolerance
 from rifeflow.manifests.records import (ChunkResult, ChunkSpec, EncoderSettings, InbetweenSums, InterpolationOptions,
@@ -63,12 +63,10 @@ def _tolerance(chunk: ChunkSpec):
 
 def _output_frames(interp, frames, chunk: ChunkSpec, options: InterpolationOptions, batch_size: int,
                    stats: PairStats, observe):
-    if chunk.positions is None:
-        return interpolate_stream(interp, frames, options.exp, options.mode, batch_size, stats,
-                                  hold_last=chunk.final, scene_threshold=options.scene_threshold, observe=observe)
-    positions = [(i, Fraction(step)) for i, step in chunk.positions]
-    return interpolate_timeline(interp, frames, positions, _tolerance(chunk), batch_size, stats,
-                                first_index=chunk.start, scene_threshold=options.scene_threshold, observe=observe)
+    positions = None if chunk.positions is None else [(i, Fraction(step)) for i, step in chunk.positions]
+    return output_frames(interp, frames, options.exp, options.mode, positions, positions and _tolerance(chunk),
+                         batch_size, stats, scene_threshold=options.scene_threshold, hold_last=chunk.final,
+                         first_index=chunk.start, observe=observe)
 
 
 class OutputMeasures:

@@ -7,7 +7,6 @@ import contextlib
 import contextvars
 import errno
 import logging
-import os
 import random
 import time
 from typing import Callable, Iterator, TypeVar
@@ -95,8 +94,9 @@ def reading_source(uri: str) -> Iterator[None]:
 
 def retry_delays() -> tuple[float, ...]:
     """The backoff before each retry; RIFEFLOW_STORAGE_RETRIES caps how many (0: fail at once)."""
-    count = os.environ.get("RIFEFLOW_STORAGE_RETRIES")
-    return RETRY_DELAYS_S if count is None else RETRY_DELAYS_S[:max(0, int(count))]
+    from rifeflow.settings import settings
+
+    return RETRY_DELAYS_S[:settings().storage_retries]
 
 
 def call(uri: str, operation: Callable[[], T]) -> T:

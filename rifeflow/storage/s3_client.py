@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import os
 
-TIMEOUT_S = 30.0
 _SESSIONS: dict[int, object] = {}  # per process: a session is not shared across a fork
 
 
 def timeout_s() -> float:
     """Seconds a storage call waits for a connection, or for the next bytes of an answer, before it
     counts as unreachable: RIFEFLOW_STORAGE_TIMEOUT_S, default 30."""
-    value = os.environ.get("RIFEFLOW_STORAGE_TIMEOUT_S", "").strip()
-    if not value:
-        return TIMEOUT_S
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"RIFEFLOW_STORAGE_TIMEOUT_S={value!r} is not a number of seconds") from None
-    if not seconds > 0:
-        raise ValueError(f"RIFEFLOW_STORAGE_TIMEOUT_S={value!r} must be positive")
-    return seconds
+    from rifeflow.settings import settings
+
+    return settings().storage_timeout_s
 
 
 def config() -> dict:

@@ -128,9 +128,9 @@ def test_prefect_yaml_takes_the_bucket_at_deploy_time_and_sets_the_workers_envir
     assert deployment["concurrency_options"]["collision_strategy"] == "ENQUEUE"
     assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 2 * * *"]
 
-    # The flow-run process imports the flow under those job variables: that is its timeout.
-    probe = subprocess.run([str(BIN / "python"), "-c", "from rifeflow.flows.catalog import interpolate_catalog as f; "
-                            "print(f.timeout_seconds)"], cwd=REPO, capture_output=True, text=True,
+    # The flow-run process runs under those job variables: that is the run's time limit, read when it starts.
+    probe = subprocess.run([str(BIN / "python"), "-c", "from rifeflow.settings import settings; "
+                            "print(settings().run_timeout_s)"], cwd=REPO, capture_output=True, text=True,
                            env={**env, **deployment["job_variables"]["env"]}, timeout=120)
     assert probe.stdout.split()[-1] == "72000.0", probe.stderr[-2000:]
 

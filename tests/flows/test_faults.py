@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from rifeflow.storage.layout import printable
-from rifeflow.metrics.store import read_metrics
+from rifeflow.metrics.dataset import read_metrics
 from rifeflow.video.sample import make_sample_clip
 from tests.services import BIN, RIFEFLOW, DaskProcesses, free_port, pipeline_env, run_cli, stop
 
@@ -443,6 +443,8 @@ def test_scratch_disk_full_fails_with_a_clear_error_and_publishes_nothing(clips,
     assert "Traceback" not in proc.stdout + proc.stderr
     assert not list(dest.glob("*.mp4")), "nothing was published"
     _assert_readers_see_only_whole_files(dest)
+    rows = read_metrics(str(dest))  # the machine's trouble, not the videos': tried again by the next run
+    assert (sorted(rows["error_category"]), set(rows["error_kind"])) == (["scratch_full"] * 3, {"transient"})
 
 
 # 4. Hostile keys -----------------------------------------------------------------------------------

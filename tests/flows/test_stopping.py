@@ -197,3 +197,51 @@ def test_a_worker_that_stops_answering_fails_its_video_within_the_task_timeout(c
         if proc is not None and proc.poll() is None:
             stop(proc)
         cluster.close()
+
+
+def test_cancelling_a_deployment_run_from_the_ui_stops_it_in_order(catalog, prefect_server, tmp_path):
+    """The UI's Cancel sets the run Cancelling; the process worker's runner then sends the flow-run process
+    SIGTERM: the run ends Cancelled within 30 s of the button, its workers gone, leases released, nothing
+    partial published, and the next run resumes."""
+    import psutil
+
+    from tests.flows.test_deployment import REPO, api, prefect, wait_terminal
+    from tests.services import BIN
+
+    env = pipeline_env(prefect_server)
+    url, dest = prefect_server["url"], tmp_path / "out"
+    assert prefect(["work-pool", "create", "rifeflow-pool", "--type", "process", "--overwrite"], env).returncode == 0
+    assert prefect(["--no-prompt", "deploy", "--all"], env).returncode == 0
+    worker_log = tmp_path / "worker.log"
+    worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "rifeflow-pool"], env=env,
+                              cwd=REPO, stdout=open(worker_log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        config = {"source_uri": str(catalog), "dest_uri": str(dest), "workers": 1, "scale": 0.5, "chunk_frames": 12,
+                  "heldout_frames": 0, "preset": "ultrafast"}
+        started = prefect(["deployment", "run", "interpolate-catalog/nightly", "--params",
+                           json.dumps({"config": config})], env)
+        run_id = started.stdout.split("UUID: ")[1].split()[0]
+        deadline = time.monotonic() + 300
+        while not list(dest.glob(".rifeflow/segments/**/*.json")):  # a chunk has finished: work is under way
+            assert time.monotonic() < deadline, worker_log.read_text()[-3000:]
+            time.sleep(0.5)
+        run = api(url, f"/flow_runs/{run_id}")
+        pid = int(str(run["infrastructure_pid"]).rsplit(":", 1)[-1])
+        family = [pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))]
+        pressed = time.monotonic()
+        api(url, f"/flow_runs/{run_id}/set_state", {"state": {"type": "CANCELLING", "name": "Cancelling"}})
+        final = wait_terminal(url, run_id, timeout=120)
+        took = time.monotonic() - pressed
+        print(f"\ncancelled: {final['state_type']} {took:.1f} s after the button\n{worker_log.read_text()[-2500:]}")
+        assert final["state_type"] == "CANCELLED" and took < 30
+        time.sleep(2)
+        assert [p for p in family if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"] == []
+        assert all(lease["released"] for lease in _leases(dest)), _leases(dest)
+        assert [str(p) for p in dest.rglob("*") if p.name.endswith(".partial")] == []
+        assert list(dest.glob(".rifeflow/staging/*/*")) == []
+    finally:
+        stop(worker)
+    done_before = sorted(p.name for p in dest.glob("*.mp4"))
+    rerun = run_cli(["run", str(catalog), str(dest), *RUN], env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"6 videos: {6 - len(done_before)} done, {len(done_before)} skipped, 0 failed" in rerun.stdout

@@ -14,7 +14,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "quality_report.i
 
 
 def _run(dest: Path, monkeypatch, parameters: str | None = None):
-    monkeypatch.setenv("RIFEFLOW_DEST", str(dest))
+    monkeypatch.setenv("RIFEFLOW_DEST_URI", str(dest))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     if parameters:  # what papermill does: a cell right after the one tagged `parameters`
