@@ -31,9 +31,9 @@ class Settings(BaseSettings):
 
     run_timeout_s: Optional[float] = Field(
         None, gt=0, json_schema_extra={"needs": "a positive number of seconds"},
-        description="seconds after which a catalog run starts no more videos and ends TimedOut (what "
-                                "finished is kept; the next run resumes); prefect.yaml sets 72000 for the "
-                                "nightly deployment. Unset: no limit")
+        description="seconds after which a catalog run stops: no more videos start, those in flight "
+                                "stop, and the run ends TimedOut (what finished is kept; the next run resumes); "
+                                "prefect.yaml sets 72000 for the nightly deployment. Unset: no limit")
     storage_timeout_s: float = Field(
         30.0, gt=0, json_schema_extra={"needs": "a positive number of seconds"},
         description="seconds a storage call waits for a connection, or for the next bytes of an "
