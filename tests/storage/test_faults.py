@@ -175,3 +175,10 @@ def test_a_store_that_keeps_throttling_fails_the_call_in_one_line(failing_store,
         store.read_bytes(f"s3://{bucket}/x.json")
     assert retryable(info.value) and error_category(info.value) == "storage"
     assert failing_store.served == [503, 503]  # one attempt and one retry, nothing hidden
+
+
+def test_a_frame_count_off_its_plan_is_an_internal_error_and_never_retried():
+    from rifeflow.errors import InternalError
+
+    error = InternalError("s3://b/in/a.mp4: chunk 3 made 47 frames, its plan says 48")
+    assert (error_category(error), retryable(error)) == ("internal", False)  # deterministic: a retry repeats it
