@@ -14,7 +14,7 @@ import dask
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from rifeflow.orchestration.waiting import as_finished, result_within, stop_requested
+from rifeflow.orchestration.waiting import PUBLISH_GRACE_S, as_finished, result_within, stop_requested
 from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.records import InterpolationOptions, SourceRef, StitchResult, VideoManifest, VideoOutcome
 from rifeflow.storage import layout, leases
@@ -68,14 +68,15 @@ def _interpolate(source_uri: str, output: str, owner: str, config: CatalogConfig
             with dask.annotate(resources=resources):
                 future = interpolate_short_video.submit(manifest, dest, options, encoding, config.heldout_frames,
                                                         config.weights, lease)
-            whole = result_within(future, config.task_timeout_s, source_uri)
+            whole = result_within(future, config.task_timeout_s, source_uri, PUBLISH_GRACE_S)
             manifest = manifest.with_prepared(whole.prepared).with_retries(whole.retries)
             if whole.stitched is not None:  # one chunk: prepared, interpolated and stitched in that one task
                 manifest = manifest.with_result(whole.result).with_timing("interpolate", whole.result.seconds)
                 return _finish(writer, manifest, whole.stitched, owner, here, started)
             manifest = writer.save(manifest)
         manifest = _chunks(writer, manifest, source_uri, config, options, resources)
-        stitched = result_within(stitch_and_mux.submit(manifest, dest, lease), config.task_timeout_s, source_uri)
+        stitched = result_within(stitch_and_mux.submit(manifest, dest, lease), config.task_timeout_s, source_uri,
+                                 PUBLISH_GRACE_S)
         return _finish(writer, manifest, stitched, owner, here, started)
     except LeaseLost:
         raise  # another run holds the output: this one saves nothing

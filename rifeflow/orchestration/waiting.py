@@ -16,6 +16,9 @@ from rifeflow.errors import RunTimeLimit, Stopped
 # Set once a stop is asked for; every wait in this process looks at it at least once a second.
 STOP = threading.Event()
 POLL_S = 0.5
+# How long a task that publishes a video (a short video's, a stitch) is let finish after a stop: long enough for
+# a stitch or most of a short render, short enough that a stop still ends within 30 s.
+PUBLISH_GRACE_S = 10.0
 
 
 def stop_requested() -> bool:
@@ -32,12 +35,13 @@ class StalledError(TimeoutError):
     """No submitted task finished within the allowed time."""
 
 
-def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
+def as_finished(futures: list, timeout_s: float, what: str, stop_grace_s: float = 0.0) -> Iterator[object]:
     """Each task's result as it finishes; a failed task raises its error here.
 
-    If nothing finishes within `timeout_s`, every running task has run that long: fail. Whatever ends
-    the wait (an error, the timeout, a stop, the caller stopping), the futures not yet finished are
-    cancelled, so no sibling keeps running unobserved.
+    If nothing finishes within `timeout_s`, every running task has run that long: fail. After a stop is
+    asked for, the wait goes on `stop_grace_s` more (a task that publishes is let finish, so that what it
+    published is recorded), then ends. Whatever ends the wait (an error, the timeout, a stop, the caller
+    stopping), the futures not yet finished are cancelled, so no sibling keeps running unobserved.
     """
     finished: queue.Queue = queue.Queue()
     pending = set(futures)
@@ -45,10 +49,12 @@ def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
         future.add_done_callback(finished.put)
     try:
         while pending:
-            waited = 0.0
+            waited, stopping_since = 0.0, None
             while True:
                 if STOP.is_set():
-                    raise Stopped(f"{what}: stopped; {len(pending)} tasks cancelled")
+                    stopping_since = waited if stopping_since is None else stopping_since
+                    if waited - stopping_since >= stop_grace_s:
+                        raise Stopped(f"{what}: stopped; {len(pending)} tasks cancelled")
                 try:
                     future = finished.get(timeout=min(POLL_S, timeout_s - waited))
                     break
@@ -64,9 +70,9 @@ def as_finished(futures: list, timeout_s: float, what: str) -> Iterator[object]:
         cancel(pending)
 
 
-def result_within(future, timeout_s: float, what: str):
+def result_within(future, timeout_s: float, what: str, stop_grace_s: float = 0.0):
     """One task's result, waited for at most `timeout_s` (then it is cancelled and StalledError raised)."""
-    return next(as_finished([future], timeout_s, what))
+    return next(as_finished([future], timeout_s, what, stop_grace_s))
 
 
 def cancel(futures) -> None:

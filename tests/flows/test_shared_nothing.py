@@ -17,7 +17,9 @@ CLIPS = {"vp9_odd_161x121.webm": "a/bear.webm", "phone_rotated.mp4": "a/phone.mp
 ARGS = ["--scale", "0.25", "--chunk-frames", "24", "--preset", "veryfast", "--heldout-frames", "4"]
 
 
-STAGES = ("prepare", "interpolate_chunk", "stitch")  # the held-out check runs inside the chunks
+# Every video starts as one short-video task (prepare, and for a one-chunk video everything); a longer one
+# goes on as chunks and a stitch. The held-out check runs inside the chunks.
+STAGES = ("short_video", "interpolate_chunk", "stitch")
 
 
 def _stage(record: dict) -> str | None:
@@ -67,8 +69,8 @@ def test_separate_workers_share_nothing_but_storage_and_match_one_worker(
     starts = defaultdict(list)
     for record in stream:
         starts[_stage(record)].append(record["startstops"][0]["start"])
-    assert len(starts["prepare"]) == len(starts["stitch"]) == 4
-    assert sum(1 for t in starts["prepare"] if t < min(starts["stitch"])) >= 2  # videos overlapped
+    assert len(starts["short_video"]) == 4 and 1 <= len(starts["stitch"]) <= 4
+    assert sum(1 for t in starts["short_video"] if t < min(starts["stitch"])) >= 2  # videos overlapped
     # Each worker used its own scratch folder only, and keeps at most a bounded number of source copies
     # (a stitch releases its worker's copy; one prepared elsewhere waits there to be pruned).
     for i in range(3):

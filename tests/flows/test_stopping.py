@@ -126,7 +126,9 @@ def test_sigterm_or_sigint_stops_a_run_in_order_and_the_rerun_resumes(catalog, p
 def _latest_catalog_state(url: str) -> str:
     import urllib.request
 
-    body = json.dumps({"flows": {"name": {"any_": ["interpolate-catalog"]}}, "sort": "START_TIME_DESC",
+    # the command's own runs: a deployment on this server (test_deployment) schedules runs of its own
+    body = json.dumps({"flows": {"name": {"any_": ["interpolate-catalog"]}},
+                       "flow_runs": {"deployment_id": {"is_null_": True}}, "sort": "START_TIME_DESC",
                        "limit": 1}).encode()
     request = urllib.request.Request(f"{url}/flow_runs/filter", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})

@@ -49,7 +49,7 @@ def test_video_comes_back_at_twice_the_rate_with_audio(ui_url, videos):
     from gradio_client import handle_file
 
     video, gallery, facts, download = _client(ui_url).predict(
-        handle_file(str(videos / "phone_rotated.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2,
+        handle_file(str(videos / "phone_rotated.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2, "libx264", None, "",
         api_name="/interpolate_video")
     path = video["video"] if isinstance(video, dict) else video
     source, out = probe_video(str(videos / "phone_rotated.mp4")), probe_video(path)
@@ -67,7 +67,7 @@ def test_an_output_frame_rate_instead_of_a_factor(ui_url, videos):
     source = probe_video(str(videos / "phone_rotated.mp4"))
     video, _, facts, _ = _client(ui_url).predict(
         handle_file(str(videos / "phone_rotated.mp4")), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False,
-        "60", 0.2, api_name="/interpolate_video")
+        "60", 0.2, "libx264", None, "", api_name="/interpolate_video")
     out = probe_video(video["video"] if isinstance(video, dict) else video)
     assert out.rate == 60 and out.frames == round(Fraction(source.frames) / source.rate * 60)
     assert "| frame rate | 30000/1001 | 60 |" in facts
@@ -98,7 +98,7 @@ def test_a_text_file_gets_a_readable_error(ui_url, tmp_path):
     fake.write_text("not a video\n")
     with pytest.raises(Exception) as info:
         _client(ui_url).predict(handle_file(str(fake)), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2,
-                                api_name="/interpolate_video")
+                                "libx264", None, "", api_name="/interpolate_video")
     assert "not a video FFmpeg can read" in str(info.value) and "Traceback" not in str(info.value)
 
 

@@ -64,7 +64,7 @@ def test_fifty_failing_writes_leave_threads_descriptors_and_memory_flat(ui_on_a_
     samples, messages = [], set()
     for job in range(JOBS):
         with pytest.raises(Exception) as failure:
-            client.predict(handle_file(clip), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2,
+            client.predict(handle_file(clip), "(none)", "2x", "chain", "rife-hdv3", "1.0", False, False, "", 0.2, "libx264", None, "",
                            api_name="/interpolate_video")
         messages.add(str(failure.value))
         time.sleep(0.2)  # let the worker threads of the finished request settle
