@@ -50,7 +50,7 @@ def test_an_output_made_with_other_options_is_done_again_and_says_why(tmp_path):
     rows = _rows(dest)
     assert rows["redo_reason"].isna().tolist()[:2] == [True, True]
     last = rows.iloc[-1]
-    assert last["status"] == "done" and last["fps_out"] == "50"
+    assert last["status"] == "done" and last["out_frame_rate_exact"] == "50"
     assert "is not the one this video's run published" in last["redo_reason"]
     again = run_cli(["run", str(source), str(dest), "--exp", "1", *ARGS], env)  # now it is the one: skipped
     assert "1 videos: 0 done, 1 skipped, 0 failed" in again.stdout, again.stdout
