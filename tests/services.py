@@ -250,7 +250,8 @@ class FailingProxy:
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(text)))
                     self.end_headers()
-                    self.wfile.write(text)
+                    if self.command != "HEAD":  # a HEAD answer has no body (the next one on the connection would
+                        self.wfile.write(text)  # start inside it)
                     return
                 upstream = http.client.HTTPConnection(proxy.target, timeout=30)
                 headers = {k: v for k, v in self.headers.items()
