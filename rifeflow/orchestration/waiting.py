@@ -1,6 +1,7 @@
 """Waiting on work, always bounded, and stopping it: Dask does not enforce Prefect's task timeouts, so every
 wait here has a limit, and every wait ends within a second of a stop being asked for (SIGTERM, SIGINT, a
-cancel from the Prefect UI), cancelling what it was waiting for.
+cancel from the Prefect UI), cancelling what it was waiting for; a wait on a task that publishes a video
+goes on at most PUBLISH_GRACE_S more, so that what it published is recorded.
 """
 from __future__ import annotations
 

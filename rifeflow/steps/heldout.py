@@ -9,8 +9,7 @@ import time
 import numpy as np
 
 from rifeflow.engine.stream import middle_frame
-from rifeflow.manifests.records import HeldoutResult, HeldoutScore, InterpolationOptions
-from rifeflow.manifests.records import MouthPlan
+from rifeflow.manifests.records import HeldoutResult, HeldoutScore, InterpolationOptions, MouthPlan
 from rifeflow.metrics.heldout import is_still, score_triplet, summarise
 from rifeflow.metrics.mouth import Box, stable_mouth
 from rifeflow.metrics.quality import heldout_indices

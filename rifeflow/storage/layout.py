@@ -36,8 +36,12 @@ LINE_BREAKING = {"\u0085": "NEL", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRA
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
+def _control(c: str) -> bool:
+    return ord(c) < 32 or 127 <= ord(c) < 160
+
+
 def _hostile(c: str) -> bool:
-    return ord(c) < 32 or 127 <= ord(c) < 160 or c in LINE_BREAKING or c in BIDI_CONTROLS
+    return _control(c) or c in LINE_BREAKING or c in BIDI_CONTROLS
 
 
 def unsafe_reason(rel: str) -> str | None:
@@ -47,7 +51,7 @@ def unsafe_reason(rel: str) -> str | None:
     segments = rel.split("/")
     if any(seg in (".", "..") for seg in segments):
         return "'.' or '..' path segment (it could point outside DEST)"
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in rel):
+    if any(map(_control, rel)):
         return "control character (newline, tab, ...) in the name"
     if any(c in LINE_BREAKING for c in rel):
         return "line-breaking character (NEL, U+2028 or U+2029) in the name"

@@ -13,6 +13,7 @@ import socket
 import time
 
 from rifeflow.storage import store
+from rifeflow.storage.local_files import partial_writer
 from rifeflow.storage.scratch import alive
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _sweep_local(root: str, stale_s: float) -> int:
     removed = 0
     for directory, _, names in os.walk(root):
         for name in names:
-            writer = store.partial_writer(name)
+            writer = partial_writer(name)
             if writer is None:
                 continue
             path = os.path.join(directory, name)

@@ -43,9 +43,7 @@ def write_local(path: str, data: bytes, exclusive: bool = False) -> None:
             os.replace(tmp, path)
             return
         try:
-            os.link(tmp, path)  # fails with FileExistsError if anyone created it first
-        except FileExistsError:
-            raise
+            os.link(tmp, path)  # fails with FileExistsError (EEXIST, re-raised below) if anyone created it first
         except OSError as exc:  # no hard links here (exFAT, SMB, gcsfuse): create the name exclusively instead
             if exc.errno not in NO_HARD_LINKS:
                 raise

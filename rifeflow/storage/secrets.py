@@ -11,7 +11,7 @@ import logging
 import os
 import re
 
-from rifeflow.manifests.uris import USERINFO_IN_TEXT, has_credentials, split_credentials  # noqa: F401 (re-exported)
+from rifeflow.manifests.uris import USERINFO_IN_TEXT, split_credentials
 
 MASK = "***"
 _SECRET_ENV = re.compile(r"(SECRET|TOKEN|PASSWORD|API_KEY|ACCESS_KEY|_KEY$)", re.IGNORECASE)

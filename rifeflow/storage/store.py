@@ -15,7 +15,7 @@ from typing import Iterator
 from fsspec.core import url_to_fs
 
 from rifeflow.storage import faults, s3_client
-from rifeflow.storage.local_files import PARTIAL_SUFFIX, partial_path, partial_writer, write_local  # noqa: F401
+from rifeflow.storage.local_files import partial_path, write_local
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".3gp", ".m4v")
 
