@@ -3,7 +3,13 @@
 The API loads on first use, so commands that do not run the model (rifeflow run's
 orchestrating process, report) start without importing torch.
 """
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# Torch's OpenMP threads otherwise spin for a while after every operation, waiting for the next, on cores
+# the decoder and encoder threads need: a third of `rifeflow interpolate`'s CPU on 2 cores (bench/RESULTS.md).
+# Read once, when torch loads its OpenMP library, so it is set here, before anything imports torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
     __version__ = version("rifeflow")  # the one place it is written is pyproject.toml

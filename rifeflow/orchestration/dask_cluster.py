@@ -118,7 +118,8 @@ def worker_environ(torch_threads: int) -> dict[str, str]:
     (see rifeflow/engine/allocator.py) and whose one thread per pool would starve it.
     """
     threads = str(torch_threads)
-    return {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+    return {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
+            "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
 
 
 def on_a_worker(address: str, gpu: bool, timeout_s: float, function: Callable, *args):
