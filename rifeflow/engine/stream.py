@@ -101,13 +101,17 @@ def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, s
     mids, static, cut = inbetweens(interp, tensors[:-1], tensors[1:], exp, mode, max_batch=batch_size,
                                    scene_threshold=scene_threshold, thumbs=pair_thumbs)
     mids = to_arrays(mids, frames[0].dtype)
+    n = mids.shape[1] + 1
     for i, frame in enumerate(frames[:-1]):
         if bool(cut[i]):
             stats.cut_indices.append(stats.pairs + i)
         elif observe is not None and not bool(static[i]):
             observe(frame, list(mids[i]), frames[i + 1])
         yield frame
-        yield from mids[i]
+        if bool(static[i]) or bool(cut[i]):  # the nearer source frame itself (the same pixels as mids[i])
+            yield from (frame if k < n / 2 else frames[i + 1] for k in range(1, n))
+        else:
+            yield from mids[i]
     stats.pairs += len(frames) - 1
     stats.static += int(static.sum())
     stats.scene_cuts += int(cut.sum())

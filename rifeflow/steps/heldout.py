@@ -69,8 +69,11 @@ def find_mouth(path: str, index, frame_bits: int) -> MouthPlan:
     from rifeflow.video.read import decode_window
 
     wanted = [i for i in MOUTH_FRAMES if i < len(index.pts)]
-    frames = [frame for number, frame in decode_window(path, index.pts[:wanted[-1] + 1], None, frame_bits, 0)
-              if number in wanted]
+    if None in index.pts[:wanted[-1] + 1]:  # frames without timestamps are counted: all of them decoded
+        frames = [frame for number, frame in decode_window(path, index.pts[:wanted[-1] + 1], None, frame_bits, 0)
+                  if number in wanted]
+    else:  # only the wanted ones converted to RGB
+        frames = [frame for _, frame in decode_window(path, [index.pts[i] for i in wanted], None, frame_bits, 0)]
     found = stable_mouth(frames, " of its first second")
     box = None if found.box is None else (found.box.x, found.box.y, found.box.w, found.box.h)
     return MouthPlan(box=box, checked=found.checked, found=found.found, faces_max=found.faces_max,

@@ -112,16 +112,31 @@ class FrameEncoder:
         self.pts = pts0
 
     def encode(self, rgb: np.ndarray) -> list[av.Packet]:
-        fmt = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=fmt)
-        if self.pix_fmt in ("bgr0", "rgb48le"):
-            frame = frame.reformat(format=self.pix_fmt)
-        else:
-            frame = frame.reformat(format=self.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.range,
-                                   interpolation=RGB_TO_YUV)
+        frame = self._source_picture(rgb)
+        if frame is None:
+            fmt = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=fmt)
+            if self.pix_fmt in ("bgr0", "rgb48le"):
+                frame = frame.reformat(format=self.pix_fmt)
+            else:
+                frame = frame.reformat(format=self.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.range,
+                                       interpolation=RGB_TO_YUV)
         frame.pts, frame.time_base = self.pts, self.time_base
         self.pts += 1
         return self.stream.encode(frame)
+
+    def _source_picture(self, rgb: np.ndarray) -> av.VideoFrame | None:
+        """A copy of the decoder's picture behind a source frame (video/read.py: DecodedFrame) when it is in the
+        encoder's pixel format and size: a source frame is then encoded exactly as decoded. The copy carries
+        none of the decoded frame's picture type (a decoded keyframe would force one here) or side data."""
+        picture = getattr(rgb, "picture", None)
+        if (picture is None or picture.format.name != self.pix_fmt
+                or (picture.width, picture.height) != (self.stream.width, self.stream.height)):
+            return None
+        try:
+            return av.VideoFrame.from_ndarray(picture.to_ndarray(), format=self.pix_fmt)
+        except (ValueError, TypeError):  # a layout PyAV cannot copy as an array: converted from RGB instead
+            return None
 
     def flush(self) -> list[av.Packet]:
         return self.stream.encode(None)

@@ -229,7 +229,7 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
                         return
                     raise VideoError(path, f"frame {first + wanted} has timestamp {frame.pts}, the index says "
                                            f"{pts[wanted]}: the decoded frames differ from the container's index")
-                yield first + wanted, frame.to_ndarray(format=fmt)  # the frame's own matrix and range
+                yield first + wanted, decoded_rgb(frame, fmt)
                 wanted += 1
                 if wanted == len(pts):
                     return
@@ -237,6 +237,25 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
             raise media_error(path, exc, f"decoding failed ({exc.strerror or exc})") from exc
     raise VideoError(path, f"truncated: the stream ended after frame {first + wanted - 1}, before frame "
                            f"{first + len(pts) - 1}")
+
+
+class DecodedFrame(np.ndarray):
+    """An RGB frame (H, W, 3) that keeps the decoder's own picture: an encoder in the source's pixel format
+    takes that picture as it is, instead of the RGB frame converted back (a conversion that costs more than
+    encoding does at small sizes, and moves pixels by about a level). Views of it and results computed from
+    it are plain frames: their `picture` is None."""
+
+    picture: av.VideoFrame | None = None
+
+    def __array_finalize__(self, obj) -> None:
+        self.picture = None
+
+
+def decoded_rgb(frame: av.VideoFrame, fmt: str) -> DecodedFrame:
+    """The decoded frame as RGB (converted with its own matrix and range), its picture kept."""
+    rgb = frame.to_ndarray(format=fmt).view(DecodedFrame)
+    rgb.picture = frame
+    return rgb
 
 
 def rgb_format(bit_depth: int) -> str:
@@ -271,7 +290,7 @@ def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: i
                 source = slot if slots is None else slots[slot]
                 if index < source:
                     continue
-                array = frame.to_ndarray(format=fmt)  # follows the frame's own matrix and range
+                array = decoded_rgb(frame, fmt)
                 while slot is not None and (slot if slots is None else slots[slot]) == index:
                     yield array
                     slot = next(wanted, None)

@@ -67,3 +67,39 @@ def test_clip_comes_out_at_twice_the_rate_with_its_audio(videos, tmp_path, name)
 def test_scene_cut_is_found_in_the_clip_with_a_cut(videos, tmp_path):
     result = interpolate_video(videos / "scene_cut_streams.mp4", tmp_path / "out.mkv", exp=1, scale=0.25, preset="veryfast")
     assert result.scene_cuts >= 1
+
+
+def test_source_frames_reach_the_encoder_as_decoded_and_still_pairs_repeat_them(tmp_path):
+    """Each source frame is encoded from the decoder's own picture, not converted to RGB and back, and a
+    still pair's in-between is that same picture: losslessly encoded (x264 crf 0), they decode to the source's
+    planes exactly, while the model's in-betweens are new pictures."""
+    import av
+    import numpy as np
+
+    from rifeflow.video.sample import make_sample_clip
+
+    source = make_sample_clip(str(tmp_path / "clip.mp4"), seconds=0.6, size=96)
+    with av.open(source) as clip:
+        planes = [frame.to_ndarray() for frame in clip.decode(video=0)]
+    still = tmp_path / "still.mp4"  # the clip with its first frame shown twice: one still pair
+    with av.open(source) as clip, av.open(str(still), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width = stream.height = 96
+        stream.options = {"crf": "0"}
+        pictures = [frame.reformat(format="yuv420p") for frame in clip.decode(video=0)]
+        for number, picture in enumerate([pictures[0]] + pictures):
+            copy = av.VideoFrame.from_ndarray(picture.to_ndarray(), format="yuv420p")
+            copy.pts = number
+            out.mux(stream.encode(copy))
+        out.mux(stream.encode(None))
+    result = interpolate_video(str(still), str(tmp_path / "out.mp4"), exp=1, crf=0)
+    assert result.static_pairs == 1
+    with av.open(str(tmp_path / "out.mp4")) as made:
+        out_planes = [frame.to_ndarray() for frame in made.decode(video=0)]
+    shown = [planes[0]] + planes
+    assert len(out_planes) == 2 * len(shown)
+    for number, plane in enumerate(shown):
+        assert np.array_equal(out_planes[2 * number], plane), f"source frame {number} was changed"
+    assert np.array_equal(out_planes[1], planes[0])  # the still pair's in-between: the source picture itself
+    moving = out_planes[3]  # between source frames 0 and 1 of the clip: made by the model
+    assert not np.array_equal(moving, planes[0]) and not np.array_equal(moving, planes[1])
