@@ -9,7 +9,7 @@ import pytest
 
 from rifeflow.engine.stream import middle_frame
 from rifeflow.metrics.heldout import score_triplet
-from rifeflow.metrics.mouth import Box, InbetweenMeasures, stable_mouth
+from rifeflow.metrics.mouth import Box, InbetweenMeasures, find_faces, motion, stable_mouth
 from rifeflow.metrics.sync import lip_sync, loudness_at
 from rifeflow.steps.heldout import find_mouth
 from rifeflow.video.read import decode_frames, index_frames
@@ -33,6 +33,43 @@ def test_the_box_holds_the_lips_on_the_frames_checked(talking):
     for index, (x, y) in LIPS.items():
         assert box.x <= x < box.x + box.w and box.y <= y < box.y + box.h, (index, box)
     assert box.w * box.h < 0.12 * frames[0].shape[0] * frames[0].shape[1]  # the mouth, not the face
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+    h = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    return w * h / (a.w * a.h + b.w * b.h - w * h)
+
+
+def test_a_face_searched_around_the_first_one_found_is_the_face_a_whole_search_finds(talking):
+    _, frames, _ = talking
+    first = find_faces(frames[0])[0]
+    found = {"whole": 0, "near": 0, "both": 0}
+    for index in range(0, len(frames), 4):  # the cascade misses the face on some frames either way
+        whole, near = find_faces(frames[index]), find_faces(frames[index], near=first)
+        found["whole"], found["near"] = found["whole"] + bool(whole), found["near"] + bool(near)
+        if whole and near:
+            found["both"] += 1
+            assert _overlap(whole[0], near[0]) > 0.7, (index, whole, near)
+    assert found["both"] >= 10 and found["near"] >= found["whole"] - 2, found
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_the_inbetween_measures_are_their_definitions(deep):
+    """Computed with OpenCV and integers, they equal the plain float definitions (8- and 16-bit frames)."""
+    rng = np.random.default_rng(3)
+    dtype, peak = (np.uint16, 65535) if deep else (np.uint8, 255)
+    first, guess, second = (rng.integers(0, peak + 1, (40, 56, 3)).astype(dtype) for _ in range(3))
+    box, level = Box(5, 7, 30, 20), 255.0 / peak
+    weights = np.array([0.2126, 0.7152, 0.0722])
+    luma = lambda f: float((f.astype(np.float64) @ weights).mean()) * level  # noqa: E731
+    crop = lambda f: box.crop(f).astype(np.float64)  # noqa: E731
+    measures = InbetweenMeasures(box)
+    measures.pair(first, [guess], second)
+    assert measures.luma_shift_sum == pytest.approx(abs(luma(guess) - (luma(first) + luma(second)) / 2), abs=1e-5)
+    assert measures.mouth_mad_sum == pytest.approx(np.abs(crop(guess) - (crop(first) + crop(second)) / 2).mean()
+                                                   * level, rel=1e-12)
+    assert motion(first, guess, box) == pytest.approx(np.abs(crop(guess) - crop(first)).mean() * level, rel=1e-12)
 
 
 def _damaged(guess: np.ndarray, box: Box, how: str, previous: np.ndarray) -> np.ndarray:

@@ -78,3 +78,28 @@ def test_classify_pairs_on_real_frames(pair, other_shot):
     static, cut = classify_pairs(torch.cat([pair[0], pair[0], pair[0]]), torch.cat([pair[0], pair[1], other_shot]))
     assert static.tolist() == [True, False, False]
     assert cut.tolist() == [False, False, True]
+
+
+def test_a_still_pair_is_decided_on_every_pixel_not_on_the_sample(pair):
+    """The static check looks at a sparse sample first; a pair that differs only off that sample is still
+    told apart, and a pair within the tolerance everywhere is still. Mixed batches give what single pairs give,
+    and a batch where every pair moves gives the model's frames as a batch with still pairs does."""
+    frame = pair[0]
+    off_sample = frame.clone()
+    off_sample[0, :, 3, 5] = (off_sample[0, :, 3, 5] + 0.5) % 1.0  # (3, 5) is not on the every-8th grid
+    within = (frame + 1.5 / 255).clamp(0, 1)
+    static, _ = classify_pairs(torch.cat([frame, frame, frame, frame]), torch.cat([off_sample, within, pair[1], frame]))
+    assert static.tolist() == [False, True, False, True]
+    for other, expected in ((off_sample, False), (within, True)):
+        assert classify_pairs(frame, other)[0].tolist() == [expected]
+
+
+def test_a_batch_of_moving_pairs_gives_what_each_pair_gives(hdv3, pair):
+    flipped = (pair[0].flip(3), pair[1].flip(3))
+    batch, static, cut = inbetweens(hdv3, torch.cat([pair[0], flipped[0]]), torch.cat([pair[1], flipped[1]]), exp=2)
+    assert not static.any() and not cut.any()
+    mixed, static, _ = inbetweens(hdv3, torch.cat([pair[0], pair[0], flipped[0]]),
+                                  torch.cat([pair[1], pair[0], flipped[1]]), exp=2)
+    assert static.tolist() == [False, True, False]
+    assert torch.allclose(batch[0], mixed[0], atol=1e-6) and torch.allclose(batch[1], mixed[2], atol=1e-6)
+    assert torch.equal(mixed[1], pair[0].expand(3, -1, -1, -1))
