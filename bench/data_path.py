@@ -1,6 +1,6 @@
 """The data path's cost: CPU per output frame of everything but the model, against the floor.
 
-    .venv/bin/python bench/data_path.py [--only path,codecs] [--sizes 384,720]
+    .venv/bin/python bench/data_path.py [--only path,codecs] [--sizes 384,720] [--reps 3]
 
 IFNet is replaced by a linear blend (bench/standin/: in the benchmark's processes only, never in the
 product), so what is timed is rifeflow's own work: fetching, decoding, moving frames, encoding, joining,
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,11 +205,19 @@ def marginal(kind: str, small: Path, big: Path, tmp: Path, extra: list[str] = ()
     return row
 
 
-def path_table(size: int, tmp: Path) -> list[dict]:
+def path_table(size: int, tmp: Path, reps: int = 1) -> list[dict]:
+    """Each kind's marginal cost, `reps` times, the kinds interleaved (this machine's speed drifts by 20 %
+    between minutes); the median is the figure, every repetition is kept."""
     dims, (n_small, n_big) = SIZES[size]
     small, big = catalog(dims, n_small), catalog(dims, n_big)
     measure("run_off", small, tmp)  # Prefect's database and the first imports, once
-    return [marginal(kind, small, big, tmp) for kind in ("floor", "run_off", "run_on", "interpolate", "loop")]
+    kinds = ("floor", "run_off", "run_on", "interpolate", "loop")
+    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    for _ in range(reps):
+        for kind in kinds:
+            runs[kind].append(marginal(kind, small, big, tmp))
+    return [dict(kind=kind, core_ms_per_frame=statistics.median(r["core_ms_per_frame"] for r in runs[kind]),
+                 reps=[round(r["core_ms_per_frame"], 2) for r in runs[kind]]) for kind in kinds]
 
 
 def codec_table(tmp: Path) -> list[dict]:
@@ -249,6 +258,10 @@ def tables(results: dict, command: str) -> str:
             was = today.get(kind)
             old = f"{was:.1f} | {was / today['floor']:.1f}x" if was else "| "
             lines.append(f"| {names[kind]} | {by[kind]:.1f} | {by[kind] / f:.2f}x | {old} | {target[kind]} |")
+        reps = {r["kind"]: r.get("reps") for r in rows}
+        if any(reps.values()):
+            lines += ["", "Each repetition (core-ms per output frame): " + "; ".join(
+                f"{kind} {', '.join(f'{v:.1f}' for v in reps[kind])}" for kind in reps if reps[kind])]
         lines.append("")
     if "path" in results and "720" in results["path"]:
         by = {r["kind"]: r["core_ms_per_frame"] for r in results["path"]["720"]}
@@ -276,6 +289,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="path,codecs")
     parser.add_argument("--sizes", default="384,720")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of each path measure (median reported)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     results: dict = {}
@@ -283,7 +297,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if "path" in args.only:
-            results["path"] = {size: path_table(int(size), tmp) for size in args.sizes.split(",")}
+            results["path"] = {size: path_table(int(size), tmp, args.reps) for size in args.sizes.split(",")}
         if "codecs" in args.only:
             results["codecs"] = codec_table(tmp)
     text = tables(results, " ".join(["bench/data_path.py", *sys.argv[1:]]))

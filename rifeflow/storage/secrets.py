@@ -32,6 +32,18 @@ def remember(*values: str | None) -> None:
 
 
 def known_secrets() -> list[str]:
+    """Every value to mask, longest first: remembered ones and secrets in the environment as it is now (the
+    scan is redone only when the environment or the remembered values changed: it runs for every log record)."""
+    key = (tuple(os.environ.items()), len(_EXTRA))
+    if _SCANNED.get("key") != key:
+        _SCANNED.update(key=key, values=_scan_secrets())
+    return _SCANNED["values"]
+
+
+_SCANNED: dict = {}
+
+
+def _scan_secrets() -> list[str]:
     values = set(_EXTRA)
     for name, value in os.environ.items():
         if not value or len(value) < 4:
