@@ -126,16 +126,14 @@ class FrameEncoder:
         return self.stream.encode(frame)
 
     def _source_picture(self, rgb: np.ndarray) -> av.VideoFrame | None:
-        """A copy of the decoder's picture behind a source frame (video/read.py: DecodedFrame) when it is in the
-        encoder's pixel format and size: a source frame is then encoded exactly as decoded. The copy carries
-        none of the decoded frame's picture type (a decoded keyframe would force one here) or side data."""
-        picture = getattr(rgb, "picture", None)
-        if (picture is None or picture.format.name != self.pix_fmt
-                or (picture.width, picture.height) != (self.stream.width, self.stream.height)):
+        """The decoder's picture behind a source frame (video/read.py: DecodedFrame) when it is in the encoder's
+        pixel format and size: a source frame is then encoded exactly as decoded."""
+        planes, pix_fmt = getattr(rgb, "planes", None), getattr(rgb, "pix_fmt", None)
+        if planes is None or pix_fmt != self.pix_fmt or rgb.shape[:2] != (self.stream.height, self.stream.width):
             return None
         try:
-            return av.VideoFrame.from_ndarray(picture.to_ndarray(), format=self.pix_fmt)
-        except (ValueError, TypeError):  # a layout PyAV cannot copy as an array: converted from RGB instead
+            return av.VideoFrame.from_ndarray(planes, format=pix_fmt)
+        except (ValueError, TypeError, AssertionError):  # PyAV takes no odd sizes in 4:2:0: converted from RGB
             return None
 
     def flush(self) -> list[av.Packet]:

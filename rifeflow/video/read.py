@@ -240,21 +240,26 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
 
 
 class DecodedFrame(np.ndarray):
-    """An RGB frame (H, W, 3) that keeps the decoder's own picture: an encoder in the source's pixel format
-    takes that picture as it is, instead of the RGB frame converted back (a conversion that costs more than
-    encoding does at small sizes, and moves pixels by about a level). Views of it and results computed from
-    it are plain frames: their `picture` is None."""
+    """An RGB frame (H, W, 3) that keeps a copy of the decoder's own picture (its planes as one array, and its
+    pixel format): an encoder in the source's pixel format takes that picture as it is, instead of the RGB frame
+    converted back (a conversion that costs more than encoding does at small sizes, and moves pixels by about a
+    level). A copy, not the decoded frame itself, which would keep the decoder and its threads alive. Views of
+    it and results computed from it are plain frames: their `planes` is None."""
 
-    picture: av.VideoFrame | None = None
+    planes: np.ndarray | None = None
+    pix_fmt: str | None = None
 
     def __array_finalize__(self, obj) -> None:
-        self.picture = None
+        self.planes = self.pix_fmt = None
 
 
 def decoded_rgb(frame: av.VideoFrame, fmt: str) -> DecodedFrame:
-    """The decoded frame as RGB (converted with its own matrix and range), its picture kept."""
+    """The decoded frame as RGB (converted with its own matrix and range), with a copy of its picture."""
     rgb = frame.to_ndarray(format=fmt).view(DecodedFrame)
-    rgb.picture = frame
+    try:
+        rgb.planes, rgb.pix_fmt = frame.to_ndarray(), frame.format.name
+    except (ValueError, TypeError, AssertionError):  # a layout PyAV cannot copy (odd 4:2:0 sizes, ...): via RGB
+        pass
     return rgb
 
 
