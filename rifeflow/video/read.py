@@ -240,11 +240,9 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
 
 
 class DecodedFrame(np.ndarray):
-    """An RGB frame (H, W, 3) that keeps a copy of the decoder's own picture (its planes as one array, and its
-    pixel format): an encoder in the source's pixel format takes that picture as it is, instead of the RGB frame
-    converted back (a conversion that costs more than encoding does at small sizes, and moves pixels by about a
-    level). A copy, not the decoded frame itself, which would keep the decoder and its threads alive. Views of
-    it and results computed from it are plain frames: their `planes` is None."""
+    """An RGB frame (H, W, 3) with a copy of the decoder's picture (planes, pixel format), which an encoder in
+    that format takes as it is (no RGB round trip); a copy, since the decoded frame keeps the decoder's threads
+    alive. Views of it and results computed from it are plain frames (`planes` None)."""
 
     planes: np.ndarray | None = None
     pix_fmt: str | None = None
@@ -254,7 +252,6 @@ class DecodedFrame(np.ndarray):
 
 
 def decoded_rgb(frame: av.VideoFrame, fmt: str) -> DecodedFrame:
-    """The decoded frame as RGB (converted with its own matrix and range), with a copy of its picture."""
     rgb = frame.to_ndarray(format=fmt).view(DecodedFrame)
     try:
         rgb.planes, rgb.pix_fmt = frame.to_ndarray(), frame.format.name
