@@ -139,6 +139,12 @@ def _direct(interp, img0, img1, exp, max_batch) -> torch.Tensor:
     return _in_batches(interp, a, c, t, max_batch).to(img0.device).view(b, n - 1, *img0.shape[1:])
 
 
+def repeats_first(step: int, n: int) -> bool:
+    """Whether in-between `step` (1..n-1 of n) of a still pair or a cut repeats the first frame, the nearer one
+    (the middle one repeats the second)."""
+    return step < n / 2
+
+
 def inbetweens(
     interp: FrameInterpolator,
     img0: torch.Tensor,
@@ -166,7 +172,7 @@ def inbetweens(
     if not bool((static | cut).any()):  # every pair moves: no frames to gather or scatter
         return run(interp, img0.float(), img1.float(), exp, max_batch).to(img0.device), static, cut
     out = torch.empty((img0.shape[0], n - 1, *img0.shape[1:]), dtype=torch.float32, device=img0.device)
-    nearer_first = torch.arange(1, n, device=img0.device) < n / 2
+    nearer_first = torch.tensor([repeats_first(k, n) for k in range(1, n)], device=img0.device)
     for i in torch.nonzero(static | cut).flatten().tolist():
         out[i] = torch.where(nearer_first.view(-1, 1, 1, 1), img0[i].float(), img1[i].float())
     moving = torch.nonzero(~(static | cut)).flatten()

@@ -144,7 +144,7 @@ def interpolate_video(
         log.info("%s: %s -> %s fps, %d output frames; %s", input_path, probe.fps, rate_out, total,
                  plan.method(c.model))
         decoded = probe.model_copy(update={"slot_sources": None, "frames": len(times)})  # every frame, once
-    frames = prefetch(decode_frames(decoded, bit_depth), depth=batch_size * 2)
+    frames = prefetch(decode_frames(decoded, bit_depth, keep_as=encoder.pix_fmt), depth=batch_size * 2)
     made = output_frames(interp, frames, c.exp, c.mode, plan and plan.positions, plan and plan.tolerance,
                          batch_size, stats, scene_threshold=c.scene_threshold)
     writer = VideoWriter(output_path, probe, rate_out, encoder)

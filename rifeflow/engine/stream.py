@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from rife_kernels import SCENE_CUT_SSIM, FrameInterpolator, at_timesteps, classify_pairs, inbetweens
-from rife_kernels.schedule import thumbnail
+from rife_kernels.schedule import repeats_first, thumbnail
 from rifeflow.engine.runtime import to_arrays, to_tensor
 from rifeflow.metrics.quality import same_frame
 
@@ -109,7 +109,7 @@ def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, s
             observe(frame, list(mids[i]), frames[i + 1])
         yield frame
         if bool(static[i]) or bool(cut[i]):  # the nearer source frame itself (the same pixels as mids[i])
-            yield from (frame if k < n / 2 else frames[i + 1] for k in range(1, n))
+            yield from (frame if repeats_first(k, n) else frames[i + 1] for k in range(1, n))
         else:
             yield from mids[i]
     stats.pairs += len(frames) - 1

@@ -139,7 +139,8 @@ def motion(previous: np.ndarray, frame: np.ndarray, box: Box) -> float:
     import cv2
 
     level = 255.0 / 65535.0 if frame.dtype == np.uint16 else 1.0
-    return float(cv2.norm(box.crop(frame), box.crop(previous), cv2.NORM_L1)) / box.crop(frame).size * level
+    region = box.crop(frame)
+    return float(cv2.norm(region, box.crop(previous), cv2.NORM_L1)) / region.size * level
 
 
 def _mad_from_average(frame: np.ndarray, first: np.ndarray, second: np.ndarray) -> float:

@@ -126,8 +126,8 @@ def interpolate_chunk(chunk: ChunkSpec, source: SourceRef, probe: VideoProbe, op
     with scratch.clear_when_full(f"chunk {chunk.index} of {source.uri}"), \
             scratch.source_copy(source.uri, source.stat) as path, tempfile.TemporaryDirectory(prefix="rifeflow-") as tmp:
         try:
-            decoded = prefetch(decode_window(path, chunk.pts, chunk.seek_pts, probe.frame_bits, chunk.decode_start),
-                               depth=4)
+            decoded = prefetch(decode_window(path, chunk.pts, chunk.seek_pts, probe.frame_bits, chunk.decode_start,
+                                             keep_as=encoder.pix_fmt), depth=4)
             frames = ChunkFrames(decoded, chunk, scorer, box)
             segment = os.path.join(tmp, "segment" + os.path.splitext(chunk.output_uri)[1])
             writer = SegmentWriter(segment, encoder, probe, options.output_rate(probe.rate))

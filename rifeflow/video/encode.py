@@ -126,8 +126,8 @@ class FrameEncoder:
         return self.stream.encode(frame)
 
     def _source_picture(self, rgb: np.ndarray) -> av.VideoFrame | None:
-        """The decoder's picture behind a source frame (video/read.py: DecodedFrame) when it is in the encoder's
-        pixel format and size: a source frame is then encoded exactly as decoded."""
+        """The decoder's picture behind a source frame (video/pictures.py: DecodedFrame) when it is in the
+        encoder's pixel format and size: a source frame is then encoded exactly as decoded."""
         planes, pix_fmt = getattr(rgb, "planes", None), getattr(rgb, "pix_fmt", None)
         if planes is None or pix_fmt != self.pix_fmt or rgb.shape[:2] != (self.stream.height, self.stream.width):
             return None

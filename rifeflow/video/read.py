@@ -13,6 +13,7 @@ import numpy as np
 from rifeflow.manifests.planning import constant_rate_slots
 from rifeflow.manifests.records import AudioStreamInfo, VideoProbe
 from rifeflow.errors import VideoError, media_error
+from rifeflow.video.pictures import decoded_rgb
 
 
 def _open(path: str) -> av.container.InputContainer:
@@ -201,12 +202,13 @@ def index_frames(path: str, decode: bool | None = None) -> tuple[VideoProbe, lis
 
 
 def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_depth: int = 8,
-                  first: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+                  first: int = 0, keep_as: str | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """(index, RGB frame) for the frames whose timestamps are `pts`, numbered from `first`.
 
     Seeks to the keyframe `seek_pts` first (None: reads from the first packet). Each decoded frame
     must carry the next expected timestamp: a frame that does not is a VideoError, never a silently
     shifted frame. A seek that lands after the first wanted frame starts over from the beginning.
+    Frames decoded in pixel format `keep_as` keep a copy of their picture (video/pictures.py).
     """
     fmt = rgb_format(bit_depth)
     counting = None in pts
@@ -225,11 +227,11 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
                     continue
                 elif frame.pts != pts[wanted]:
                     if wanted == 0 and seek_pts is not None:
-                        yield from decode_window(path, pts, None, bit_depth, first)
+                        yield from decode_window(path, pts, None, bit_depth, first, keep_as)
                         return
                     raise VideoError(path, f"frame {first + wanted} has timestamp {frame.pts}, the index says "
                                            f"{pts[wanted]}: the decoded frames differ from the container's index")
-                yield first + wanted, decoded_rgb(frame, fmt)
+                yield first + wanted, decoded_rgb(frame, fmt, keep_as)
                 wanted += 1
                 if wanted == len(pts):
                     return
@@ -239,37 +241,17 @@ def decode_window(path: str, pts: list[int | None], seek_pts: int | None, bit_de
                            f"{first + len(pts) - 1}")
 
 
-class DecodedFrame(np.ndarray):
-    """An RGB frame (H, W, 3) with a copy of the decoder's picture (planes, pixel format), which an encoder in
-    that format takes as it is (no RGB round trip); a copy, since the decoded frame keeps the decoder's threads
-    alive. Views of it and results computed from it are plain frames (`planes` None)."""
-
-    planes: np.ndarray | None = None
-    pix_fmt: str | None = None
-
-    def __array_finalize__(self, obj) -> None:
-        self.planes = self.pix_fmt = None
-
-
-def decoded_rgb(frame: av.VideoFrame, fmt: str) -> DecodedFrame:
-    rgb = frame.to_ndarray(format=fmt).view(DecodedFrame)
-    try:
-        rgb.planes, rgb.pix_fmt = frame.to_ndarray(), frame.format.name
-    except (ValueError, TypeError, AssertionError):  # a layout PyAV cannot copy (odd 4:2:0 sizes, ...): via RGB
-        pass
-    return rgb
-
-
 def rgb_format(bit_depth: int) -> str:
     return "rgb48le" if bit_depth > 8 else "rgb24"
 
 
 def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: int | None = None,
-                  decoded_times: list[float] | None = None) -> Iterator[np.ndarray]:
+                  decoded_times: list[float] | None = None, keep_as: str | None = None) -> Iterator[np.ndarray]:
     """RGB frames (H, W, 3) uint8 (or uint16 when bit_depth > 8) on the constant-rate timeline.
 
     Yields timeline frames start..stop-1; colour conversion follows the stream's own matrix and range.
-    With `decoded_times`, every frame of the stream is decoded and its time appended there.
+    With `decoded_times`, every frame of the stream is decoded and its time appended there. Frames decoded
+    in pixel format `keep_as` keep a copy of their picture (video/pictures.py).
     """
     stop = probe.frames if stop is None else min(stop, probe.frames)
     fmt = rgb_format(bit_depth)
@@ -292,7 +274,7 @@ def decode_frames(probe: VideoProbe, bit_depth: int = 8, start: int = 0, stop: i
                 source = slot if slots is None else slots[slot]
                 if index < source:
                     continue
-                array = decoded_rgb(frame, fmt)
+                array = decoded_rgb(frame, fmt, keep_as)
                 while slot is not None and (slot if slots is None else slots[slot]) == index:
                     yield array
                     slot = next(wanted, None)
