@@ -91,9 +91,11 @@ LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
-    """BT.709 luma in 0..255 levels, float32."""
-    y = rgb @ LUMA_WEIGHTS
-    return y if rgb.dtype != np.uint16 else y * np.float32(255.0 / 65535.0)
+    """BT.709 luma in 0..255 levels, float32 (H, W)."""
+    import cv2
+
+    scale = np.float32(255.0 / 65535.0) if rgb.dtype == np.uint16 else np.float32(1.0)
+    return cv2.transform(rgb.astype(np.float32), (LUMA_WEIGHTS * scale).reshape(1, 3))
 
 
 @dataclass
@@ -108,25 +110,26 @@ class TemporalStats:
     first_change: float | None = None
     previous_change: float | None = None
     previous_frame: np.ndarray | None = field(default=None, repr=False)
+    previous_luma: np.ndarray | None = field(default=None, repr=False)
     seam: tuple[float, float, bool] | None = None
 
-    def _pair(self, frame: np.ndarray) -> tuple[float, float, bool]:
-        """(mean absolute luma change, PSNR, identical) from the previous frame to `frame`: luma is linear, so
-        its change is the luma of the difference, which the PSNR needs anyway."""
+    def _pair(self, frame: np.ndarray, frame_luma: np.ndarray) -> tuple[float, float, bool]:
+        """(mean absolute luma change, PSNR, identical) from the previous frame to `frame`. Each frame's luma is
+        made once, though it is in two pairs; the squared error is summed exactly, in integers (OpenCV)."""
+        import cv2
+
         previous = self.previous_frame
         if same_frame(frame, previous):
             return 0.0, 100.0, True
-        diff = np.subtract(frame, previous, dtype=np.float32)
-        scale = np.float32(255.0 / 65535.0) if frame.dtype == np.uint16 else np.float32(1.0)
-        change = float(np.abs(diff @ (LUMA_WEIGHTS * scale)).mean())
-        flat = diff.ravel()
+        change = cv2.norm(frame_luma, self.previous_luma, cv2.NORM_L1) / frame_luma.size
         peak = 65535.0 if frame.dtype == np.uint16 else 255.0
-        mse = float(np.dot(flat, flat)) / flat.size
+        mse = cv2.norm(frame, previous, cv2.NORM_L2SQR) / frame.size
         return change, float(min(10.0 * np.log10(peak * peak / mse), 100.0)), False
 
     def add(self, frame: np.ndarray) -> None:
+        frame_luma = luma(frame)
         if self.previous_frame is not None:
-            change, pair_psnr, repeat = self._pair(frame)
+            change, pair_psnr, repeat = self._pair(frame, frame_luma)
             self.change_sum += change
             self.psnr_sum += pair_psnr
             self.repeats += repeat
@@ -135,13 +138,13 @@ class TemporalStats:
             else:
                 self.first_change = change
             self.previous_change = change
-        self.previous_frame = frame
+        self.previous_frame, self.previous_luma = frame, frame_luma
         self.frames += 1
 
     def add_seam(self, next_frame: np.ndarray) -> None:
         """Measure the pair (this segment's last frame, the first frame of the next segment)."""
         if self.previous_frame is not None:
-            self.seam = self._pair(next_frame)
+            self.seam = self._pair(next_frame, luma(next_frame))
 
     def summary(self) -> TemporalSummary:
         change, pair_psnr, repeat = self.seam or (None, None, False)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio
 
-from rifeflow.metrics.quality import luma, psnr
+from rifeflow.metrics.quality import TemporalStats, luma, psnr
 from tests.helpers import load_rgb
 
 
@@ -35,3 +35,22 @@ def test_luma_is_bt709_in_8_bit_levels(frames):
     assert luma(a).dtype == np.float32
     np.testing.assert_allclose(luma(a), expected, atol=1e-3)
     np.testing.assert_allclose(luma(a.astype(np.uint16) * 257), expected, atol=1e-3)
+
+
+@pytest.mark.parametrize("deep", [False, True], ids=["8-bit", "16-bit"])
+def test_the_temporal_measures_are_their_definitions(frames, deep):
+    a, b = frames
+    if deep:
+        a, b = a.astype(np.uint16) * 257, b.astype(np.uint16) * 257
+    stats = TemporalStats()
+    for frame in (a, b, b.copy(), a):
+        stats.add(frame)
+    level = 255.0 / 65535.0 if deep else 1.0
+    weights = np.array([0.2126, 0.7152, 0.0722])
+    change = float(np.abs((b.astype(np.float64) - a) @ weights).mean()) * level
+    pair_psnr = peak_signal_noise_ratio(a, b, data_range=65535 if deep else 255)
+    assert stats.frames == 4 and stats.repeats == 1
+    assert stats.change_sum == pytest.approx(2 * change, rel=1e-5)
+    assert stats.psnr_sum == pytest.approx(2 * pair_psnr + 100.0, abs=1e-6)
+    assert stats.first_change == pytest.approx(change, rel=1e-5)
+    assert stats.flicker_sum == pytest.approx(2 * change, rel=1e-5)  # change, 0, change: two steps of `change`

@@ -103,3 +103,28 @@ def test_a_batch_of_moving_pairs_gives_what_each_pair_gives(hdv3, pair):
     assert static.tolist() == [False, True, False]
     assert torch.allclose(batch[0], mixed[0], atol=1e-6) and torch.allclose(batch[1], mixed[2], atol=1e-6)
     assert torch.equal(mixed[1], pair[0].expand(3, -1, -1, -1))
+
+
+def test_a_thumbnail_from_sampled_pixels_scores_pairs_as_one_from_every_pixel(triplets):
+    """Thumbnails of big frames are made from about 128 pixels along the short side: each pair's SSIM stays within
+    0.01 of the one from thumbnails of every pixel (then, neighbours and a cut stay on their side of 0.2)."""
+    import torch.nn.functional as F
+    from PIL import Image
+
+    from rife_kernels.schedule import thumbnail, thumbnail_ssim
+
+    def every_pixel(frames):
+        small = F.interpolate(frames, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
+        return 0.299 * small[:, 0:1] + 0.587 * small[:, 1:2] + 0.114 * small[:, 2:3]
+
+    def big(path):  # 1280x720, as a typical render
+        return to_batch(np.array(Image.open(path).convert("RGB").resize((1280, 720), Image.BICUBIC)))
+
+    folders = sorted(p for p in (triplets / "large").iterdir() if p.is_dir())
+    first = torch.cat([big(f / "frame_00.png") for f in folders] + [big(folders[0] / "frame_00.png")])
+    second = torch.cat([big(f / "frame_02.png") for f in folders] + [big(folders[-1] / "frame_00.png")])
+    sampled = thumbnail_ssim(first, second)
+    whole = thumbnail_ssim(first, second, (every_pixel(first), every_pixel(second)))
+    assert torch.allclose(sampled, whole, atol=0.01), (sampled, whole)
+    assert thumbnail(first).shape == (len(first), 1, 32, 32)
+    assert ((sampled < 0.2) == (whole < 0.2)).all() and bool(whole[-1] < 0.2) and bool((whole[:-1] > 0.2).all())
