@@ -12,7 +12,8 @@ path: at 384x384 (catalogs of 4 and 16 two-second talking heads) and 1280x720 (1
 (2 workers) with the held-out check off and on, and a shell loop of `rifeflow interpolate`, beside the
 floor measured in the same run: decoding each source once and encoding twice its frames once at the
 same x264 settings (what `ffmpeg -i IN -vf fps=2*RATE -c:v libx264 -crf 16 -preset medium -c:a copy`
-does; here with PyAV's own libx264, the encoder rifeflow uses). codecs: `rifeflow run` on the 384x384
+does; here with PyAV's own libx264, the encoder rifeflow uses), and a second floor whose every second frame
+is new (the average of its neighbours' planes) instead of a repeat, which x264 codes almost for free. codecs: `rifeflow run` on the 384x384
 catalogs once per codec at its default quality: marginal core-ms per output frame and bytes per frame.
 Tables go to bench/out/data_path.md; the projection to CPU cores per GPU is printed with them.
 """
@@ -150,8 +151,12 @@ def output_frames(folder: Path) -> int:
     return total
 
 
-def floor(folder: Path, out: Path) -> None:
-    """Decode each clip once, encode every frame twice at the doubled rate (x264 crf 16 medium), copy the audio."""
+def floor(folder: Path, out: Path, new_frames: bool = False) -> None:
+    """Decode each clip once, encode every frame twice at the doubled rate (x264 crf 16 medium), copy the audio.
+
+    With `new_frames`, the second copy is the average of the frame's planes and the next one's instead of a repeat:
+    x264 skips most of a repeated frame, and an interpolator's in-betweens are new pictures that it must code.
+    """
     out.mkdir(parents=True, exist_ok=True)
     for clip in sorted(folder.glob("*.mp4")):
         with av.open(str(clip)) as src, av.open(str(out / clip.name), "w") as dst:
@@ -170,18 +175,34 @@ def floor(folder: Path, out: Path) -> None:
                     dst.mux(packet)
                     continue
                 for frame in packet.decode():
-                    for _ in range(2):
-                        frame.pts, frame.time_base = count, 1 / rate
-                        dst.mux(video.encode(frame))
+                    if not new_frames:
+                        pictures = [frame, frame]
+                    else:
+                        planes = frame.to_ndarray()
+                        pictures = [frame] if count == 0 else [mean_picture(previous, planes), frame]
+                        previous = planes
+                    for picture in pictures:
+                        picture.pts, picture.time_base = count, 1 / rate
+                        dst.mux(video.encode(picture))
                         count += 1
+            if new_frames:  # the last frame's second copy, as the repeat floor has it
+                last = av.VideoFrame.from_ndarray(previous, format="yuv420p")
+                last.pts, last.time_base = count, 1 / rate
+                dst.mux(video.encode(last))
             dst.mux(video.encode(None))
+
+
+def mean_picture(a, b) -> av.VideoFrame:
+    import numpy as np
+
+    return av.VideoFrame.from_ndarray(((a.astype(np.uint16) + b + 1) >> 1).astype(np.uint8), format="yuv420p")
 
 
 def measure(kind: str, folder: Path, tmp: Path, extra: list[str] = ()) -> float:
     env = standin_env(tmp)
     out = Path(tempfile.mkdtemp(dir=tmp, prefix=f"{kind}-"))
-    if kind == "floor":
-        return child_cpu([sys.executable, __file__, "--floor", str(folder), str(out)], env)
+    if kind in ("floor", "floor_new"):
+        return child_cpu([sys.executable, __file__, "--" + kind.replace("_", "-"), str(folder), str(out)], env)
     if kind == "interpolate":  # one command on the catalog's clips joined into one video
         clip = joined(folder)
         return child_cpu([str(BIN / "rifeflow"), "interpolate", str(clip), str(out / clip.name), "--exp", "1", "-q"], env)
@@ -211,7 +232,7 @@ def path_table(size: int, tmp: Path, reps: int = 1) -> list[dict]:
     dims, (n_small, n_big) = SIZES[size]
     small, big = catalog(dims, n_small), catalog(dims, n_big)
     measure("run_off", small, tmp)  # Prefect's database and the first imports, once
-    kinds = ("floor", "run_off", "run_on", "interpolate", "loop")
+    kinds = ("floor", "floor_new", "run_off", "run_on", "interpolate", "loop")
     runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
     for _ in range(reps):
         for kind in kinds:
@@ -245,19 +266,21 @@ def tables(results: dict, command: str) -> str:
         dims, counts = SIZES[int(size)]
         lines += [f"### Data path at {dims[0]}x{dims[1]} (marginal, catalogs of {counts[0]} and {counts[1]} "
                   "two-second clips; IFNet replaced by a blend)", "",
-                  "| command | core-ms per output frame | x floor | today (issue 26) | today x floor | target |",
-                  "|---|---|---|---|---|---|"]
+                  "| command | core-ms per output frame | x floor | x new-frame floor | today (issue 26) | today x floor "
+                  "| target |", "|---|---|---|---|---|---|---|"]
         names = {"floor": "floor: decode once, encode 2x frames once (x264 crf 16 medium)",
+                 "floor_new": "the same, each second frame new (its neighbours' average), not a repeat",
                  "run_off": "`rifeflow run`, 2 workers, held-out check off",
                  "run_on": "`rifeflow run`, 2 workers, defaults (held-out check on)",
                  "interpolate": "`rifeflow interpolate` (one command on the clips joined: 8 against 32 s)",
                  "loop": "shell loop of `rifeflow interpolate` (its start-up, 3-4 CPU-s, paid per clip)"}
-        target = {"floor": "", "run_off": "<= 2.0x", "run_on": "<= 2.5x", "interpolate": "<= 1.5x", "loop": ""}
+        target = {"floor": "", "floor_new": "", "run_off": "<= 2.0x", "run_on": "<= 2.5x", "interpolate": "<= 1.5x", "loop": ""}
         today = TODAY[int(size)]
-        for kind in ("floor", "run_off", "run_on", "interpolate", "loop"):
+        for kind in ("floor", "floor_new", "run_off", "run_on", "interpolate", "loop"):
             was = today.get(kind)
             old = f"{was:.1f} | {was / today['floor']:.1f}x" if was else "| "
-            lines.append(f"| {names[kind]} | {by[kind]:.1f} | {by[kind] / f:.2f}x | {old} | {target[kind]} |")
+            lines.append(f"| {names[kind]} | {by[kind]:.1f} | {by[kind] / f:.2f}x | {by[kind] / by['floor_new']:.2f}x | "
+                         f"{old} | {target[kind]} |")
         reps = {r["kind"]: r.get("reps") for r in rows}
         if any(reps.values()):
             lines += ["", "Each repetition (core-ms per output frame): " + "; ".join(
@@ -283,8 +306,8 @@ def tables(results: dict, command: str) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--floor":
-        floor(Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) == 4 and sys.argv[1] in ("--floor", "--floor-new"):
+        floor(Path(sys.argv[2]), Path(sys.argv[3]), new_frames=sys.argv[1] == "--floor-new")
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="path,codecs")
