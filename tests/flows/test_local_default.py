@@ -24,14 +24,14 @@ def _run_chunked(source, dest, chunk, codec_args, env) -> dict:
     return json.loads(next((dest / ".rifeflow" / "manifests").iterdir()).read_text())
 
 
-def test_chunk_size_changes_no_frame_and_models_load_once_per_worker(videos, tmp_path):
+def test_chunk_size_changes_no_frame_and_models_load_once_per_worker(videos, prefect_server, tmp_path):
     """Lossless output (ffv1) is the same bit for bit whatever the chunk size; with a lossy codec the frames
-    handed to the encoder are (x264 at crf 0 is lossless, so its decoded frames are exactly those)."""
+    handed to the encoder are (x264 at crf 0 is lossless, so its decoded frames are exactly those).
+    Its four runs share the suite's Prefect server (a temporary API each would only add start-ups)."""
     source = tmp_path / "catalog"
     source.mkdir()
     shutil.copy(videos / "phone_rotated.mp4", source / "phone.mp4")
-    env = pipeline_env(PREFECT_HOME=str(tmp_path / "prefect"))
-    env.pop("PREFECT_API_URL", None)
+    env = pipeline_env(prefect_server)
     lossless, decoded = {}, {}
     for chunk in (7, 1000):
         manifest = _run_chunked(source, tmp_path / f"ffv1-{chunk}", chunk, ["--codec", "ffv1"], env)
