@@ -13,8 +13,9 @@ path: at 384x384 (catalogs of 4 and 16 two-second talking heads) and 1280x720 (1
 floor measured in the same run: decoding each source once and encoding twice its frames once at the
 same x264 settings (what `ffmpeg -i IN -vf fps=2*RATE -c:v libx264 -crf 16 -preset medium -c:a copy`
 does; here with PyAV's own libx264, the encoder rifeflow uses), and a second floor whose every second frame
-is new (the average of its neighbours' planes) instead of a repeat, which x264 codes almost for free. codecs: `rifeflow run` on the 384x384
-catalogs once per codec at its default quality: marginal core-ms per output frame and bytes per frame.
+is new (the average of its neighbours' planes) instead of a repeat, which x264 codes almost for free.
+codecs: `rifeflow run` on the 384x384 catalogs once per codec at its default quality: marginal core-ms per
+output frame and bytes per frame.
 Tables go to bench/out/data_path.md; the projection to CPU cores per GPU is printed with them.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import OUT, run_header, shared_clip  # noqa: E402
@@ -45,6 +47,7 @@ SIZES = {384: ((384, 384), (4, 16)), 720: ((1280, 720), (1, 4))}
 # TensorRT on an RTX 3090 (107 fps at 1080p, about 240 model passes a second at 720p), and PyTorch 4.x
 # models on the same card (78 fps at 1080p, about 175 passes at 720p).
 GPU_RATES = {"RTX 3090, TensorRT (vs-mlrt)": 480, "RTX 3090, PyTorch (Practical-RIFE #55)": 350}
+KINDS = ("floor", "floor_new", "run_off", "run_on", "interpolate", "loop")
 TODAY = {384: {"run_off": 43.9, "run_on": 57.7, "loop": 39.5, "floor": 7.4},
          720: {"run_off": 150.0, "run_on": 240.0, "loop": 107.0, "floor": 31.0}}  # issue 26's table
 
@@ -192,9 +195,7 @@ def floor(folder: Path, out: Path, new_frames: bool = False) -> None:
             dst.mux(video.encode(None))
 
 
-def mean_picture(a, b) -> av.VideoFrame:
-    import numpy as np
-
+def mean_picture(a: np.ndarray, b: np.ndarray) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(((a.astype(np.uint16) + b + 1) >> 1).astype(np.uint8), format="yuv420p")
 
 
@@ -232,13 +233,12 @@ def path_table(size: int, tmp: Path, reps: int = 1) -> list[dict]:
     dims, (n_small, n_big) = SIZES[size]
     small, big = catalog(dims, n_small), catalog(dims, n_big)
     measure("run_off", small, tmp)  # Prefect's database and the first imports, once
-    kinds = ("floor", "floor_new", "run_off", "run_on", "interpolate", "loop")
-    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    runs: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     for _ in range(reps):
-        for kind in kinds:
+        for kind in KINDS:
             runs[kind].append(marginal(kind, small, big, tmp))
     return [dict(kind=kind, core_ms_per_frame=statistics.median(r["core_ms_per_frame"] for r in runs[kind]),
-                 reps=[round(r["core_ms_per_frame"], 2) for r in runs[kind]]) for kind in kinds]
+                 reps=[round(r["core_ms_per_frame"], 2) for r in runs[kind]]) for kind in KINDS]
 
 
 def codec_table(tmp: Path) -> list[dict]:
@@ -274,13 +274,14 @@ def tables(results: dict, command: str) -> str:
                  "run_on": "`rifeflow run`, 2 workers, defaults (held-out check on)",
                  "interpolate": "`rifeflow interpolate` (one command on the clips joined: 8 against 32 s)",
                  "loop": "shell loop of `rifeflow interpolate` (its start-up, 3-4 CPU-s, paid per clip)"}
-        target = {"floor": "", "floor_new": "", "run_off": "<= 2.0x", "run_on": "<= 2.5x", "interpolate": "<= 1.5x", "loop": ""}
+        target = {"floor": "", "floor_new": "", "run_off": "<= 2.0x", "run_on": "<= 2.5x", "interpolate": "<= 1.5x",
+                  "loop": ""}
         today = TODAY[int(size)]
-        for kind in ("floor", "floor_new", "run_off", "run_on", "interpolate", "loop"):
+        for kind in KINDS:
             was = today.get(kind)
             old = f"{was:.1f} | {was / today['floor']:.1f}x" if was else "| "
-            lines.append(f"| {names[kind]} | {by[kind]:.1f} | {by[kind] / f:.2f}x | {by[kind] / by['floor_new']:.2f}x | "
-                         f"{old} | {target[kind]} |")
+            lines.append(f"| {names[kind]} | {by[kind]:.1f} | {by[kind] / f:.2f}x | "
+                         f"{by[kind] / by['floor_new']:.2f}x | {old} | {target[kind]} |")
         reps = {r["kind"]: r.get("reps") for r in rows}
         if any(reps.values()):
             lines += ["", "Each repetition (core-ms per output frame): " + "; ".join(
