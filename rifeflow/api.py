@@ -6,7 +6,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Callable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from rifeflow.manifests.codecs import DEFAULT_CODEC, check_container
 from rifeflow.manifests.options import InterpolationChoices, check_choices, check_encoding
 from rifeflow.manifests.records import EncoderSettings
 from rifeflow.threads import prefetch
-from rifeflow.video.read import decode_frames, probe_timeline
+from rifeflow.video.read import decode_frames, index_frames
 from rifeflow.video.timeline import timeline_plan
 from rifeflow.video.encode import pixel_format, resolve_encoder
 from rifeflow.video.write import VideoWriter, container_for, encode_frames
@@ -126,7 +126,7 @@ def interpolate_video(
     codec, crf, preset = output_encoder(output_path, codec, crf, preset)
     if os.path.abspath(input_path) == os.path.abspath(output_path):
         raise OptionError(f"{output_path}: output would overwrite the input")
-    probe, times = probe_timeline(input_path, decode=True)
+    probe, times, _ = index_frames(input_path)  # packet times where they are the frames' own: no extra decode
     try:
         rate_out = c.output_rate(probe.rate)
     except ValueError as exc:
@@ -149,13 +149,24 @@ def interpolate_video(
                          batch_size, stats, scene_threshold=c.scene_threshold)
     writer = VideoWriter(output_path, probe, rate_out, encoder)
     report = None if progress is None else (lambda done, _frame: progress(done, total))
-    encode_frames(writer, counting_repeats(made, stats), report)
+    encode_frames(writer, _all_of(counting_repeats(made, stats), total, input_path), report)
     return InterpolationResult(
         input_path=input_path, output_path=output_path, frames_in=probe.frames, frames_out=writer.count,
         fps_in=probe.fps, fps_out=str(rate_out), seconds=time.perf_counter() - started, vfr=probe.vfr,
         audio_streams=len(probe.audio), scene_cuts=stats.scene_cuts, static_pairs=stats.static,
         duplicate_frame_ratio=stats.duplicate_ratio,
     )
+
+
+def _all_of(frames: Iterable[np.ndarray], total: int, input_path: str) -> Iterator[np.ndarray]:
+    """The frames, then a VideoError when fewer than `total` came (packets that decoded to nothing): the
+    output is then not published."""
+    count = 0
+    for count, frame in enumerate(frames, 1):
+        yield frame
+    if count != total:
+        raise VideoError(input_path, f"damaged: {count} of the {total} output frames planned could be made "
+                                     "(some frames did not decode)")
 
 
 def _as_rgb(image, name: str) -> np.ndarray:

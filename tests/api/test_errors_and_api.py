@@ -249,3 +249,14 @@ def test_a_full_disk_under_the_output_is_the_disks_fault_not_the_videos(videos, 
     assert len(error) == 1 and "No space left on device" in error[0] and "out.mp4" in error[0], proc.stderr
     assert "not a video" not in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout.split() == ["filler"]  # no output, no partial file
+
+
+def test_a_video_whose_packets_give_fewer_frames_than_planned_is_refused_naming_it():
+    """The frame count comes from packet times (no decode to probe); frames that then fail to decode make the
+    output short, and a short output is an error, not a published video."""
+    from rifeflow.api import _all_of
+
+    frames = [np.full((4, 4, 3), i, np.uint8) for i in range(3)]
+    with pytest.raises(VideoError, match=r"^clip\.mp4: damaged: 3 of the 4 output frames"):
+        list(_all_of(iter(frames), 4, "clip.mp4"))
+    assert [f[0, 0, 0] for f in _all_of(iter(frames), 3, "clip.mp4")] == [0, 1, 2]
