@@ -7,7 +7,7 @@ import numpy as np
 
 from rifeflow.manifests.records import HeldoutResult, HeldoutScore
 from rifeflow.metrics.mouth import Box, mouth_scores
-from rifeflow.metrics.quality import neighbour_average, psnr, ssim
+from rifeflow.metrics.quality import neighbour_average, psnr, ssims
 
 
 def score_triplet(middle: int, before: np.ndarray, truth: np.ndarray, after: np.ndarray, guess: np.ndarray,
@@ -17,8 +17,9 @@ def score_triplet(middle: int, before: np.ndarray, truth: np.ndarray, after: np.
     average = neighbour_average(before, after)
     inside = dict(zip(("mouth_psnr_db", "mouth_ssim", "mouth_baseline_psnr_db", "mouth_baseline_ssim"),
                       mouth_scores(mouth, truth, guess, average))) if mouth is not None else {}
-    return HeldoutScore(middle=middle, psnr_db=psnr(truth, guess), ssim=ssim(truth, guess),
-                        baseline_psnr_db=psnr(truth, average), baseline_ssim=ssim(truth, average), **inside)
+    model_ssim, baseline_ssim = ssims(truth, [guess, average])
+    return HeldoutScore(middle=middle, psnr_db=psnr(truth, guess), ssim=model_ssim,
+                        baseline_psnr_db=psnr(truth, average), baseline_ssim=baseline_ssim, **inside)
 
 
 def is_still(before: np.ndarray, after: np.ndarray) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rifeflow.metrics.quality import psnr, ssim
+from rifeflow.metrics.quality import psnr, ssims
 
 DETECT_AT = 480  # longest side, in pixels, frames are scaled to for detection
 # Faces narrower than this share of the frame's short side are not searched for: a talking-head render's
@@ -121,7 +121,8 @@ def stable_mouth(frames: list[np.ndarray], where: str = "") -> MouthFound:
 def mouth_scores(box: Box, truth: np.ndarray, guess: np.ndarray, average: np.ndarray) -> tuple[float, ...]:
     """(PSNR, SSIM) of the guess and of the neighbours' average against the truth, inside the mouth box."""
     t, g, a = box.crop(truth), box.crop(guess), box.crop(average)
-    return psnr(t, g), ssim(t, g), psnr(t, a), ssim(t, a)
+    guess_ssim, average_ssim = ssims(t, [g, a])
+    return psnr(t, g), guess_ssim, psnr(t, a), average_ssim
 
 
 def mean_luma(frame: np.ndarray) -> float:

@@ -1,11 +1,11 @@
-"""rifeflow's own PSNR and luma, on real frames, against scikit-image and the BT.709 formula."""
+"""rifeflow's own PSNR, SSIM and luma, on real frames, against scikit-image and the BT.709 formula."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from skimage.metrics import peak_signal_noise_ratio
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from rifeflow.metrics.quality import TemporalStats, luma, psnr
+from rifeflow.metrics.quality import TemporalStats, luma, neighbour_average, psnr, ssim, ssims
 from tests.helpers import load_rgb
 
 
@@ -20,6 +20,29 @@ def test_psnr_is_skimages_value(frames):
     assert psnr(a, b) == pytest.approx(peak_signal_noise_ratio(a, b, data_range=255), abs=1e-9)
     deep_a, deep_b = a.astype(np.uint16) * 257, b.astype(np.uint16) * 257
     assert psnr(deep_a, deep_b) == pytest.approx(peak_signal_noise_ratio(deep_a, deep_b, data_range=65535), abs=1e-6)
+
+
+@pytest.mark.parametrize("deep", [False, True], ids=["8-bit", "16-bit"])
+def test_ssim_is_skimages_value_and_scoring_several_against_one_reference_changes_nothing(frames, deep):
+    a, b = frames
+    average = neighbour_average(a, b)
+    if deep:
+        a, b, average = (f.astype(np.uint16) * 257 for f in (a, b, average))
+    peak = 65535 if deep else 255
+    expected = [structural_similarity(a, t, data_range=peak, channel_axis=-1, gaussian_weights=True, sigma=1.5,
+                                      use_sample_covariance=False) for t in (b, average)]
+    one_by_one = [ssim(a, b), ssim(a, average)]
+    assert one_by_one == pytest.approx(expected, abs=5e-6)  # float32 sums against float64: about 1e-6
+    assert ssims(a, [b, average]) == one_by_one  # the reference's statistics shared: the same numbers exactly
+    assert ssim(a, a.copy()) == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(ValueError, match="differ in shape"):
+        ssims(a, [b, b[:-2]])
+
+
+def test_the_neighbours_average_rounds_half_to_even(frames):
+    a, b = frames
+    for x, y in ((a, b), (a.astype(np.uint16) * 257, b.astype(np.uint16) * 251)):
+        assert np.array_equal(neighbour_average(x, y), np.round((x.astype(np.float64) + y) / 2).astype(x.dtype))
 
 
 def test_psnr_of_identical_frames_is_capped_and_shapes_must_match(frames):
