@@ -9,7 +9,7 @@ A frame set with no face gives no box, and the video's mouth figures stay empty 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -163,10 +163,16 @@ class InbetweenMeasures:
     luma_shift_sum: float = 0.0
     mouth_mad_sum: float = 0.0
 
+    # The last pair's second frame and its mean luma: it is the next pair's first.
+    _last: tuple[np.ndarray, float] | None = field(default=None, repr=False, compare=False)
+
     def pair(self, first: np.ndarray, between: list[np.ndarray], second: np.ndarray) -> None:
         if not between:
             return
-        expected = (mean_luma(first) + mean_luma(second)) / 2
+        first_luma = self._last[1] if self._last is not None and self._last[0] is first else mean_luma(first)
+        second_luma = mean_luma(second)
+        self._last = (second, second_luma)
+        expected = (first_luma + second_luma) / 2
         level = 255.0 / 65535.0 if first.dtype == np.uint16 else 1.0
         for frame in between:
             self.frames += 1
