@@ -38,15 +38,15 @@ def ssim(reference: np.ndarray, test: np.ndarray) -> float:
 def ssims(reference: np.ndarray, tests: list[np.ndarray]) -> list[float]:
     """`ssim(reference, test)` for each test, the reference's local statistics computed once for all of them.
 
-    The arithmetic is ssim's, term for term and in its order, done in place (no full-frame temporaries).
+    The formula's terms in their usual order (the values ssim gave before it shared them), done in place: no
+    full-frame temporaries.
     """
     import cv2
 
     for test in tests:
         if reference.shape != test.shape:
             raise ValueError(f"frames differ in shape: {reference.shape} and {test.shape}")
-    peak = 65535.0 if reference.dtype == np.uint16 else 255.0
-    deep = reference.dtype == np.uint16  # keep the squares well inside float32's precision
+    deep = reference.dtype == np.uint16  # scaled to 8-bit levels: the squares stay well inside float32's precision
 
     def as_float(frame: np.ndarray) -> np.ndarray:
         image = frame.astype(np.float32)
@@ -57,8 +57,7 @@ def ssims(reference: np.ndarray, tests: list[np.ndarray]) -> list[float]:
     def blur(image: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(image, (size, size), 1.5, borderType=cv2.BORDER_REFLECT)
 
-    peak = 255.0 if deep else peak
-    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
+    c1, c2 = (0.01 * 255.0) ** 2, (0.03 * 255.0) ** 2  # 8-bit levels, deep frames included
     x = as_float(reference)
     mean_x = blur(x)
     square_x = mean_x * mean_x
