@@ -17,10 +17,12 @@ from rifeflow.manifests.config import CatalogConfig
 from rifeflow.manifests.planning import video_key
 from rifeflow.manifests.records import VideoOutcome
 from rifeflow.orchestration.dask_cluster import dask_cluster, on_a_worker, shared_task_runner, task_stream
+from rifeflow.orchestration.outage import StoreOutage
 from rifeflow.orchestration.waiting import clear_stop, run_bounded, run_time_limit
 from rifeflow.settings import settings
 from rifeflow.errors import CatalogUnreadable, RifeflowError, error_category, error_kind
 from rifeflow.storage.layout import check_roots, printable
+from rifeflow.storage.faults import retry_again
 from rifeflow.storage.leases import check_conditional_writes
 from rifeflow.storage.secrets import install_log_redaction
 from rifeflow.metrics.dataset import video_row
@@ -38,6 +40,7 @@ def interpolate_catalog(config: CatalogConfig):
     deployment) ends the run TimedOut at that age, what finished kept."""
     install_log_redaction()  # a deployment's run too: its logs reach the Prefect server
     clear_stop()
+    retry_again()
     with run_time_limit(settings().run_timeout_s):
         return _catalog(config)
 
@@ -56,20 +59,24 @@ def _catalog(config: CatalogConfig) -> list[VideoOutcome]:
     sweep_leftovers(config.dest_uri)
     options = config.options(resolve_weights(config.model, config.weights).sha256)
     rows: list[dict] = []  # appended by the video threads as videos finish; published once, at the end
+    outage = StoreOutage()
     ended = False
     try:
-        outcomes = _run_videos(config, listing, options, rows, run_id, attempt, started)
+        outcomes = _run_videos(config, listing, options, rows, run_id, attempt, started, outage)
         ended = True
     finally:
         rows.sort(key=lambda r: r["source_uri"])
+        publish = publish_metrics.with_options(retries=0) if outage.reason else publish_metrics
         try:
-            publish_metrics(rows, config.dest_uri, run_id, attempt, started)
+            publish(rows, config.dest_uri, run_id, attempt, started)
         except Exception as exc:  # noqa: BLE001  on the way out of a failed run: say so, keep its error
-            if ended:
+            if ended and not outage.reason:
                 raise
             logger.error("metrics of this run not written: %s", exc)
     publish_run_report(rows, config.dest_uri)
     summary = run_summary(outcomes)
+    if outage.reason:
+        summary += f"; the run ended early, its store stopped answering: {outage.reason}"
     logger.info(summary)
     if any(o.status == "failed" for o in outcomes):
         raise VideosFailed(summary, outcomes)
@@ -77,7 +84,7 @@ def _catalog(config: CatalogConfig) -> list[VideoOutcome]:
 
 
 def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_id: str, attempt: int,
-                started: datetime) -> list[VideoOutcome]:
+                started: datetime, outage: StoreOutage) -> list[VideoOutcome]:
     logger = get_run_logger()
     videos = list(listing.outputs)
     with dask_cluster(config.scheduler, config.workers, gpus=config.gpus) as cluster, \
@@ -96,9 +103,16 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
             return outcome
 
         def one_video(uri: str) -> VideoOutcome:
+            key = video_key(uri, options.identity(), config.chunk_frames, encoding)
+            if outage.reason:
+                return record(_not_started(uri, key))
             state = video_flow(uri, config, options, encoding, gpu=cluster.gpu_workers > 0,
                                output_uri=listing.outputs[uri], run_id=run_id, return_state=True)
-            return record(_outcome(uri, state, video_key(uri, options.identity(), config.chunk_frames, encoding)))
+            outcome = _outcome(uri, state, key)
+            if outage.note(_error(state)):
+                logger.error("%s: the store stopped answering: no more videos start, those in flight stop, and "
+                             "the next run resumes them", printable(uri))
+            return record(outcome)
 
         refused = [record(_refused(uri, reason)) for uri, reason in sorted(listing.refused.items())]
         for outcome in refused:
@@ -138,11 +152,23 @@ def _refused(uri: str, reason: str) -> VideoOutcome:
                         error_category="refused_key")
 
 
+def _not_started(uri: str, key: str) -> VideoOutcome:
+    return VideoOutcome(source_uri=uri, status="failed", video_key=key, error_kind="transient",
+                        error_category="storage",
+                        error=f"{printable(uri)}: not started: the run's store stopped answering")
+
+
+def _error(state) -> BaseException | None:
+    if state.is_completed():
+        return None
+    error = state.result(raise_on_failure=False)
+    return error if isinstance(error, BaseException) else None
+
+
 def _outcome(uri: str, state, key: str) -> VideoOutcome:
     if state.is_completed():
         return state.result()
-    error = state.result(raise_on_failure=False)
-    message = str(error) if isinstance(error, BaseException) else state.message
-    error = error if isinstance(error, BaseException) else None
+    error = _error(state)
+    message = str(error) if error is not None else state.message
     return VideoOutcome(source_uri=uri, status="failed", error=message, video_key=key, error_kind=error_kind(error),
                         error_category=error_category(error))

@@ -16,6 +16,7 @@ from rifeflow.errors import RunTimeLimit, Stopped
 
 # Set once a stop is asked for; every wait in this process looks at it at least once a second.
 STOP = threading.Event()
+_WHY: list[str] = []  # why the run stops, when it is not a signal or a cancel: said in each Stopped
 POLL_S = 0.5
 # How long a task that publishes a video (a short video's, a stitch) is let finish after a stop: long enough for
 # a stitch or most of a short render, short enough that a stop still ends within 30 s.
@@ -29,7 +30,19 @@ def stop_requested() -> bool:
 def clear_stop() -> None:
     """A new run starts with no stop asked for (flows refer to these functions, never to STOP itself: a flow is
     pickled with its tasks, and an Event is not picklable)."""
+    _WHY.clear()
     STOP.clear()
+
+
+def stop_all(why: str) -> None:
+    """Stop every wait of this run, as a signal would, saying why in each video's error."""
+    if not STOP.is_set():
+        _WHY[:] = [why]
+        STOP.set()
+
+
+def _stopped() -> str:
+    return f"stopped: {_WHY[0]}" if _WHY else "stopped"
 
 
 class StalledError(TimeoutError):
@@ -55,7 +68,7 @@ def as_finished(futures: list, timeout_s: float, what: str, stop_grace_s: float 
                 if STOP.is_set():
                     stopping_since = waited if stopping_since is None else stopping_since
                     if waited - stopping_since >= stop_grace_s:
-                        raise Stopped(f"{what}: stopped; {len(pending)} tasks cancelled")
+                        raise Stopped(f"{what}: {_stopped()}; {len(pending)} tasks cancelled")
                 try:
                     future = finished.get(timeout=min(POLL_S, timeout_s - waited))
                     break

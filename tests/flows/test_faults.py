@@ -228,7 +228,8 @@ def test_endpoint_that_stops_answering_fails_the_run_and_a_rerun_finishes_it_bit
         clips, reference, bucket, s3_endpoint, prefect_server, tmp_path):
     """A hung server or a partition: requests in flight and new ones get no answer, uploads included
     (which, waiting for `100 Continue`, once waited forever). Each storage call gives up after its
-    timeout, so the run fails with the endpoint named instead of hanging."""
+    timeout, so the run fails with the endpoint named instead of hanging; and once a video has failed
+    that way, no other video starts and those in flight stop, instead of each waiting out its own retries."""
     _upload(clips, bucket)
     endpoint = Endpoint(s3_endpoint)
     env = pipeline_env(prefect_server, AWS_ENDPOINT_URL=endpoint.endpoint, RIFEFLOW_STORAGE_RETRIES="1",
@@ -246,6 +247,11 @@ def test_endpoint_that_stops_answering_fails_the_run_and_a_rerun_finishes_it_bit
         stop(proc)
     assert proc.returncode != 0
     assert "storage unreachable (Read timeout" in text and f"127.0.0.1:{endpoint.port}" in text
+    assert "the run ended early, its store stopped answering" in text
+    failed = [line for line in text.splitlines() if line.startswith("failed: ")]
+    assert len(failed) == len(CLIPS) and any(("not started: the run's store stopped answering" in line or
+                                              "stopped: the run's store stopped answering" in line)
+                                             for line in failed), failed
     endpoint.up()
     try:
         rerun = run_cli(args, env)

@@ -3,6 +3,7 @@ retried with backoff and counted. A real S3 server (moto) on loopback, a port no
 and the local filesystem."""
 from __future__ import annotations
 
+import concurrent.futures
 import time
 
 import pytest
@@ -79,6 +80,40 @@ def test_a_store_that_never_answers_times_out_once_per_attempt(operation, monkey
     # One request per attempt: neither botocore nor s3fs retries behind rifeflow's back, where each
     # hidden attempt would wait its own timeout (by default 5 x 5 x 60 s per storage call).
     assert retries[0] == 1 and len(hole.connections) == 2
+
+
+def test_once_a_run_finds_its_store_out_of_reach_it_stops_its_waits_and_tries_each_call_once(monkeypatch, s3fs_clean):
+    from rifeflow.errors import OptionError, Stopped
+    from rifeflow.orchestration import waiting
+    from rifeflow.orchestration.outage import StoreOutage
+
+    hole = Blackhole()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", hole.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    monkeypatch.setenv("RIFEFLOW_STORAGE_TIMEOUT_S", "1")
+    monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "1")
+    outage = StoreOutage()
+    waiting.clear_stop()
+    try:
+        assert not outage.note(OptionError("--exp: bad")) and not outage.note(None)  # not the store: nothing trips
+        assert not waiting.stop_requested() and faults.retry_delays() == faults.RETRY_DELAYS_S[:1]
+        with pytest.raises(StorageUnreachable) as info:
+            store.read_bytes("s3://anything/a.json")
+        assert outage.note(info.value) and not outage.note(info.value)  # trips once, on the first
+        assert outage.reason == str(info.value) and waiting.stop_requested()
+        before = len(hole.connections)
+        with faults.counting_retries() as retries, pytest.raises(StorageUnreachable):
+            store.read_bytes("s3://anything/b.json")
+        assert retries[0] == 0 and len(hole.connections) == before + 1  # one attempt, no backoff
+        with pytest.raises(Stopped, match="stopped: the run's store stopped answering; 1 tasks cancelled"):
+            waiting.result_within(concurrent.futures.Future(), 60, "s3://in/a.mp4")  # ends at once, saying why
+    finally:
+        hole.close()
+        waiting.clear_stop()
+        faults.retry_again()
+    assert not waiting.stop_requested() and faults.retry_delays() == faults.RETRY_DELAYS_S[:1]  # the next run
 
 
 def test_the_storage_timeout_is_read_from_the_environment_and_checked(monkeypatch):
