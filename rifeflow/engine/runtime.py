@@ -54,11 +54,6 @@ def _load(model: str, weights: str | None, device: str | None, scale: float,
     return FrameInterpolator(build_model(resolved), dev, scale=scale, fp16=fp16, tta=tta), resolved
 
 
-def threads_per_worker(workers: int) -> int:
-    """Torch threads for one of `workers` processes so that workers x threads equals the cores."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
-
-
 def configure_threads(threads: int) -> int:
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)

@@ -11,10 +11,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
+from typing import TYPE_CHECKING
 
 from rife_kernels import ModelSpec, load_state, model_spec
 from rifeflow.errors import WeightsError
+
+if TYPE_CHECKING:  # torch is imported where a model is built: the flow process only checks weights files
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,8 @@ def resolve_weights(model: str, weights: str | os.PathLike | None = None) -> Res
 
 def build_model(resolved: ResolvedWeights) -> torch.nn.Module:
     """The model of `resolved.spec` with its weights loaded strictly (weights_only)."""
+    import torch
+
     try:
         state = torch.load(resolved.path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -120,6 +125,8 @@ def build_model(resolved: ResolvedWeights) -> torch.nn.Module:
 
 def pick_device(requested: str | None = None) -> torch.device:
     """CUDA when present, else CPU; an explicit request is honoured."""
+    import torch
+
     if requested:
         return torch.device(requested)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

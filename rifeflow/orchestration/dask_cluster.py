@@ -26,10 +26,13 @@ def describe_cluster(address: str, timeout: float = 30.0) -> ClusterInfo:
         client.wait_for_workers(1, timeout=timeout)
         workers = client.scheduler_info(n_workers=-1)["workers"]
     gpu = sum(1 for w in workers.values() if (w.get("resources") or {}).get("GPU", 0) >= 1)
-    from rifeflow.engine.runtime import threads_per_worker
-
     return ClusterInfo(address=address, workers=len(workers), gpu_workers=gpu,
                        torch_threads=threads_per_worker(len(workers)))
+
+
+def threads_per_worker(workers: int) -> int:
+    """Torch threads for one of `workers` processes so that workers x threads equals the cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 # Dask's own monitors wake every worker 100 times a second (statistical profiler at 10 ms, event

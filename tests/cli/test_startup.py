@@ -23,6 +23,17 @@ def test_cli_and_run_plumbing_import_without_torch():
     assert out.strip() == "[]"
 
 
+def test_a_runs_flow_process_checks_weights_and_composes_flows_without_torch():
+    """The flow process only records: torch (about 2 CPU-seconds to import, and its memory) is for the workers."""
+    code = ("import sys, rifeflow.flows.catalog, rifeflow.flows.video, rifeflow.tasks.video_tasks, "
+            "rifeflow.tasks.report_tasks, rifeflow.metrics.dataset\n"
+            "from rifeflow.engine.weights import resolve_weights\n"
+            "resolved = resolve_weights('rife-hdv3')\n"
+            "print(len(resolved.sha256), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "64 False"
+
+
 def test_package_api_still_loads_on_use():
     import rifeflow
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # a catalog run
 
 
 def _run_chunked(source, dest, chunk, codec_args, env) -> dict:
-    run = run_cli(["run", str(source), str(dest), "--chunk-frames", str(chunk), "--workers", "2", "--scale", "0.5",
+    run = run_cli(["run", str(source), str(dest), "--chunk-frames", str(chunk), "--workers", "2", "--scale", "0.25",
                    "--exp", "2", *codec_args], env)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "1 videos: 1 done, 0 skipped, 0 failed" in run.stdout
