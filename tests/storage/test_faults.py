@@ -60,8 +60,8 @@ def test_a_store_that_does_not_answer_is_retried_counted_and_then_unreachable(mo
     assert error_category(info.value) == "storage"
 
 
-@pytest.mark.parametrize("operation", ["read", "write"])
-def test_a_store_that_never_answers_times_out_once_per_attempt(operation, monkeypatch, s3fs_clean):
+def _blackhole_store(monkeypatch) -> Blackhole:
+    """An S3 endpoint that accepts connections and never answers; a 1 s timeout and 1 retry per call."""
     hole = Blackhole()
     monkeypatch.setenv("AWS_ENDPOINT_URL", hole.endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -69,6 +69,12 @@ def test_a_store_that_never_answers_times_out_once_per_attempt(operation, monkey
     monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
     monkeypatch.setenv("RIFEFLOW_STORAGE_TIMEOUT_S", "1")
     monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "1")
+    return hole
+
+
+@pytest.mark.parametrize("operation", ["read", "write"])
+def test_a_store_that_never_answers_times_out_once_per_attempt(operation, monkeypatch, s3fs_clean):
+    hole = _blackhole_store(monkeypatch)
     uri = "s3://anything/x.json"
     call = (lambda: store.read_bytes(uri)) if operation == "read" else (lambda: store.write_json_atomic(uri, {}))
     try:
@@ -87,13 +93,7 @@ def test_once_a_run_finds_its_store_out_of_reach_it_stops_its_waits_and_tries_ea
     from rifeflow.orchestration import waiting
     from rifeflow.orchestration.outage import StoreOutage
 
-    hole = Blackhole()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", hole.endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
-    monkeypatch.setenv("RIFEFLOW_STORAGE_TIMEOUT_S", "1")
-    monkeypatch.setenv("RIFEFLOW_STORAGE_RETRIES", "1")
+    hole = _blackhole_store(monkeypatch)
     outage = StoreOutage()
     waiting.clear_stop()
     try:
