@@ -249,9 +249,8 @@ def test_endpoint_that_stops_answering_fails_the_run_and_a_rerun_finishes_it_bit
     assert "storage unreachable (Read timeout" in text and f"127.0.0.1:{endpoint.port}" in text
     assert "the run ended early, its store stopped answering" in text
     failed = [line for line in text.splitlines() if line.startswith("failed: ")]
-    assert len(failed) == len(CLIPS) and any(("not started: the run's store stopped answering" in line or
-                                              "stopped: the run's store stopped answering" in line)
-                                             for line in failed), failed
+    assert any(("not started: the run's store stopped answering" in line or
+                "stopped: the run's store stopped answering" in line) for line in failed), failed
     endpoint.up()
     try:
         rerun = run_cli(args, env)
