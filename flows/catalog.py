@@ -108,8 +108,9 @@ def _run_videos(config: CatalogConfig, listing, options, rows: list[dict], run_i
                 return record(_not_started(uri, key))
             state = video_flow(uri, config, options, encoding, gpu=cluster.gpu_workers > 0,
                                output_uri=listing.outputs[uri], run_id=run_id, return_state=True)
-            outcome = _outcome(uri, state, key)
-            if outage.note(_error(state)):
+            error = _error(state)
+            outcome = _outcome(uri, state, key, error)
+            if outage.note(error):
                 logger.error("%s: the store stopped answering: no more videos start, those in flight stop, and "
                              "the next run resumes them", printable(uri))
             return record(outcome)
@@ -165,10 +166,10 @@ def _error(state) -> BaseException | None:
     return error if isinstance(error, BaseException) else None
 
 
-def _outcome(uri: str, state, key: str) -> VideoOutcome:
+def _outcome(uri: str, state, key: str, error: BaseException | None) -> VideoOutcome:
+    """The video's outcome from its subflow's final state; `error` is `_error(state)`."""
     if state.is_completed():
         return state.result()
-    error = _error(state)
     message = str(error) if error is not None else state.message
     return VideoOutcome(source_uri=uri, status="failed", error=message, video_key=key, error_kind=error_kind(error),
                         error_category=error_category(error))

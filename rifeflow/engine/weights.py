@@ -10,7 +10,6 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from rife_kernels import ModelSpec, load_state, model_spec

@@ -31,6 +31,6 @@ class StoreOutage:
             if self.reason is not None:
                 return False
             self.reason = str(error)
-        give_up_retrying(self.reason)
+        give_up_retrying()
         stop_all("the run's store stopped answering")
         return True

@@ -8,6 +8,7 @@ import contextvars
 import errno
 import logging
 import random
+import threading
 import time
 from typing import Callable, Iterator, TypeVar
 
@@ -26,7 +27,7 @@ RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 16.0)  # an endpoint that is away for half
 REMOTE_TRANSIENT = frozenset({errno.EBUSY, errno.EREMOTEIO, errno.EIO, errno.EAGAIN, errno.ETIMEDOUT,
                               errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE})
 _RETRIES: contextvars.ContextVar[list | None] = contextvars.ContextVar("rifeflow_storage_retries", default=None)
-_GIVEN_UP: list[str] = []  # set when this process's run has judged its store out of reach: no more backoff
+_GIVEN_UP = threading.Event()  # set when this process's run has judged its store out of reach: no more backoff
 
 
 @contextlib.contextmanager
@@ -93,11 +94,11 @@ def reading_source(uri: str) -> Iterator[None]:
         raise SourceMissing(f"{secrets.redact(uri)}: not found: deleted or moved after the listing") from None
 
 
-def give_up_retrying(why: str) -> None:
+def give_up_retrying() -> None:
     """From now on every storage call of this process is tried once: its run has already waited out the backoff
     and found the store out of reach, and what is left to do (save a failed manifest, release a lease, write
     the metrics) should end in one timeout each, not in the backoff again."""
-    _GIVEN_UP[:] = [why]
+    _GIVEN_UP.set()
 
 
 def retry_again() -> None:
@@ -109,7 +110,7 @@ def retry_delays() -> tuple[float, ...]:
     """The backoff before each retry; RIFEFLOW_STORAGE_RETRIES caps how many (0: fail at once)."""
     from rifeflow.settings import settings
 
-    return () if _GIVEN_UP else RETRY_DELAYS_S[:settings().storage_retries]
+    return () if _GIVEN_UP.is_set() else RETRY_DELAYS_S[:settings().storage_retries]
 
 
 def call(uri: str, operation: Callable[[], T]) -> T:
