@@ -52,8 +52,8 @@ def _cascade(name: str):
 def find_faces(rgb: np.ndarray, near: Box | None = None) -> list[Box]:
     """Faces in a frame, largest first: frontal ones, or turned ones (profile, either way) when none is frontal.
 
-    With `near` (a face found in another frame of the shot), only faces of about its size around it are
-    looked for, which costs a small part of searching the whole frame.
+    With `near` (a face found in another frame of the shot), only faces of about its size, within a face's width
+    of it, are looked for, which costs a part of searching the whole frame.
     """
     import cv2
 
@@ -67,9 +67,11 @@ def find_faces(rgb: np.ndarray, near: Box | None = None) -> list[Box]:
     smallest = max(20, int(min(grey.shape) * SMALLEST_FACE))
     largest = (0, 0)  # no limit
     if near is not None:
+        # A face's width around it each way: with half of one, a face that had moved a quarter of its width was
+        # missed, the window's edge cutting into the context the cascade's neighbouring detections need.
         side = max(near.w, near.h) * scale
-        x0, y0 = max(0, int(near.x * scale - side / 2)), max(0, int(near.y * scale - side / 2))
-        grey = grey[y0:int(near.y * scale + near.h * scale + side / 2), x0:int(near.x * scale + near.w * scale + side / 2)]
+        x0, y0 = max(0, int(near.x * scale - side)), max(0, int(near.y * scale - side))
+        grey = grey[y0:int(near.y * scale + near.h * scale + side), x0:int(near.x * scale + near.w * scale + side)]
         smallest, largest = max(20, int(side * 0.75)), (int(side * 1.35),) * 2
     found = list(_cascade("haarcascade_frontalface_alt2.xml").detectMultiScale(
         grey, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest), maxSize=largest))
