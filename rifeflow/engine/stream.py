@@ -96,10 +96,9 @@ def interpolate_stream(interp: FrameInterpolator, frames: Iterable[np.ndarray], 
 def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, scene_threshold,
                 observe: Observer | None = None) -> Iterator[np.ndarray]:
     """Frames[:-1], each followed by the in-betweens towards its successor."""
-    tensors = torch.cat(tensors)
-    pair_thumbs = (torch.cat(thumbs[:-1]), torch.cat(thumbs[1:])) if scene_threshold > 0 else None
-    mids, static, cut = inbetweens(interp, tensors[:-1], tensors[1:], exp, mode, max_batch=batch_size,
-                                   scene_threshold=scene_threshold, thumbs=pair_thumbs)
+    pair_thumbs = (_stacked(thumbs[:-1]), _stacked(thumbs[1:])) if scene_threshold > 0 else None
+    mids, static, cut = inbetweens(interp, _stacked(tensors[:-1]), _stacked(tensors[1:]), exp, mode,
+                                   max_batch=batch_size, scene_threshold=scene_threshold, thumbs=pair_thumbs)
     mids = to_arrays(mids, frames[0].dtype)
     n = mids.shape[1] + 1
     for i, frame in enumerate(frames[:-1]):
@@ -115,6 +114,11 @@ def _emit_batch(interp, frames, tensors, thumbs, exp, mode, batch_size, stats, s
     stats.pairs += len(frames) - 1
     stats.static += int(static.sum())
     stats.scene_cuts += int(cut.sum())
+
+
+def _stacked(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """One batch of (1, ...) tensors; a single one as it is (a CPU's batch of one pair copies no frame)."""
+    return tensors[0] if len(tensors) == 1 else torch.cat(tensors)
 
 
 def interpolate_timeline(interp: FrameInterpolator, frames: Iterable[np.ndarray],

@@ -109,7 +109,8 @@ class FrameEncoder:
         self.matrix = _MATRIX.get(probe.colorspace, "itu601")
         self.range = "JPEG" if probe.color_range == 2 else "MPEG"
         self.time_base = stream.codec_context.time_base
-        self.pts = pts0
+        self.pts = self.pts0 = pts0
+        self.last_dts: int | None = None
 
     def encode(self, rgb: np.ndarray) -> list[av.Packet]:
         frame = self._source_picture(rgb)
@@ -123,7 +124,19 @@ class FrameEncoder:
                                        interpolation=RGB_TO_YUV)
         frame.pts, frame.time_base = self.pts, self.time_base
         self.pts += 1
-        return self.stream.encode(frame)
+        return self._timed(self.stream.encode(frame))
+
+    def _timed(self, packets: list[av.Packet]) -> list[av.Packet]:
+        """The packets, a decode time the encoder left unset or made up replaced: x265 given fewer frames than its
+        B-frame delay (a segment of one frame) returns a decode time read from memory it never wrote, which the
+        MP4 muxer refuses, one time in a few, when it closes the file."""
+        for packet in packets:
+            dts, pts = packet.dts, packet.pts
+            if pts is not None and (dts is None or dts > pts or dts < self.pts0 - (self.pts - self.pts0)):
+                packet.dts = dts = pts if self.last_dts is None else self.last_dts + 1
+            if dts is not None:
+                self.last_dts = dts
+        return packets
 
     def _source_picture(self, rgb: np.ndarray) -> av.VideoFrame | None:
         """The decoder's picture behind a source frame (video/pictures.py: DecodedFrame) when it is in the
@@ -137,7 +150,7 @@ class FrameEncoder:
             return None
 
     def flush(self) -> list[av.Packet]:
-        return self.stream.encode(None)
+        return self._timed(self.stream.encode(None))
 
 
 @functools.lru_cache(maxsize=None)

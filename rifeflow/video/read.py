@@ -127,6 +127,11 @@ def probe_timeline(path: str, decode: bool = True) -> tuple[VideoProbe, list[flo
     return probe, times
 
 
+def _color_range(cc) -> int:
+    """The stream's range tag; FFmpeg's yuvj formats are full range (2) whatever the stream says."""
+    return 2 if cc.format is not None and cc.format.name.startswith("yuvj") else int(cc.color_range)
+
+
 def _probe(path: str, decode: bool, indexed: bool = False) -> tuple[VideoProbe, list[float], FrameIndex | None]:
     with _open(path) as container:
         if not container.streams.video:
@@ -141,7 +146,7 @@ def _probe(path: str, decode: bool, indexed: bool = False) -> tuple[VideoProbe, 
         info = dict(
             container=container.format.name, codec=cc.name, width=cc.width, height=cc.height,
             pix_fmt=cc.format.name if cc.format else "unknown", bit_depth=_bit_depth(stream),
-            colorspace=int(cc.colorspace), color_range=int(cc.color_range),
+            colorspace=int(cc.colorspace), color_range=_color_range(cc),
             color_primaries=int(cc.color_primaries), color_trc=int(cc.color_trc),
             video_stream_index=stream.index, video_streams=len(container.streams.video),
         )

@@ -118,3 +118,26 @@ def test_a_hardware_encoder_that_cannot_run_here_becomes_its_software_codec():
     else:
         assert (codec, crf, preset) == ("libx265", 24, "medium")
         assert note.startswith("hevc_nvenc is not usable here") and "encoding with libx265" in note
+
+
+def test_a_decode_time_the_encoder_made_up_is_replaced(tmp_path):
+    """x265 given fewer frames than its B-frame delay (a segment of one frame) returns a decode time read from
+    memory it never wrote (seen: -94348679998144), which the MP4 muxer refused, one time in a few, on closing the
+    segment. Such times, and missing ones or ones after the frame's own, become the next decode tick."""
+    from rifeflow.video.encode import FrameEncoder, add_video_stream
+
+    probe = _probe("unused")
+    with av.open(str(tmp_path / "one.mp4"), "w") as output:
+        encoder = FrameEncoder(add_video_stream(output, _settings("libx265", probe), probe, RATE), probe, 0)
+        made = encoder.encode(_frames(1, 96, 64)[0]) + encoder.flush()  # the real encoder, one frame
+        assert [p.pts for p in made] == [0] and made[0].dts <= 0
+        output.mux(made)
+
+    def packet(pts, dts):
+        out = av.Packet(b"\0" * 8)
+        out.pts, out.dts = pts, dts
+        return out
+
+    encoder.last_dts, encoder.pts = None, 5  # five frames given
+    crafted = [packet(0, -94348679998144), packet(2, 1), packet(3, None), packet(4, 10)]
+    assert [p.dts for p in encoder._timed(crafted)] == [0, 1, 2, 3]

@@ -136,3 +136,24 @@ def test_a_frame_made_in_rgb_comes_back_as_bright_as_the_source(videos, tmp_path
         # Colours outside RGB's gamut are clipped on the way, so not every pixel comes back; the fast path's
         # frames were about a level off on average.
         assert abs(difference.mean()) < 0.1 and np.abs(difference).mean() < 0.1, (name, number, difference.mean())
+
+
+def test_a_full_range_jpeg_source_keeps_its_pictures_and_its_range(tmp_path):
+    """MJPEG decodes to FFmpeg's full-range yuvj420p: its frames reach the encoder as decoded (x264 crf 0 gives
+    their planes back exactly), not through RGB, and the output is tagged full range."""
+    import av
+    import numpy as np
+
+    from tests.helpers import write_clip
+
+    x = np.arange(160)[None, :, None]
+    frames = [np.broadcast_to(((x + 6 * k) * 3 % 256).astype(np.uint8), (120, 160, 3)).copy() for k in range(5)]
+    source = write_clip(tmp_path / "camera.avi", frames, codec="mjpeg", pix_fmt="yuvj420p", options={"qscale": "2"})
+    interpolate_video(str(source), str(tmp_path / "out.mp4"), exp=1, crf=0, scale=0.5)
+    with av.open(str(source)) as clip, av.open(str(tmp_path / "out.mp4")) as made:
+        before = [(frame.format.name, frame.to_ndarray()) for frame in clip.decode(video=0)]
+        after = [frame.to_ndarray() for frame in made.decode(video=0)]
+    assert before[0][0] == "yuvj420p" and len(after) == 2 * len(before)
+    for number, (_, planes) in enumerate(before):
+        assert np.array_equal(after[2 * number], planes), f"source frame {number} was changed"
+    assert probe_video(str(tmp_path / "out.mp4")).color_range == 2
