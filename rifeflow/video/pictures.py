@@ -8,7 +8,7 @@ from av.video.reformatter import Interpolation
 # swscale's fast YUV -> 8-bit RGB path comes out about a luma level dark: an in-between made from such frames and
 # converted back to YUV was a level darker than the source frames around it (a flicker at the output rate) and cost
 # x264 about half as much again to code. The accurate path with full chroma interpolation converts back exactly
-# (rgb48 is exact without it, and wrong with it). BITEXACT: the same pixels on every CPU.
+# (rgb48 is exact without it, and wrong with it). BITEXACT: no CPU-specific rounding.
 YUV_TO_RGB24 = (Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
                 | Interpolation.BITEXACT)
 # FFmpeg's full-range ("JPEG") formats: the same planes as the plain format, whose stream is tagged full range.
