@@ -249,7 +249,7 @@ def codec_table(tmp: Path) -> list[dict]:
 
     dims, (n_small, n_big) = SIZES[384]
     small, big = catalog(dims, n_small), catalog(dims, n_big)
-    measure("run_off", small, tmp)  # Prefect's database and the first imports, once (or the first codec's small run pays)
+    measure("run_off", small, tmp)  # Prefect's database and the first imports, once, as path_table does
     rows = []
     for name, spec in CODECS.items():
         if spec.software_fallback:

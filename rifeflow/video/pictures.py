@@ -12,7 +12,8 @@ from av.video.reformatter import Interpolation
 YUV_TO_RGB24 = (Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
                 | Interpolation.BITEXACT)
 # FFmpeg's full-range ("JPEG") formats: the same planes as the plain format, whose stream is tagged full range.
-FULL_RANGE_TWINS = {"yuvj420p": "yuv420p", "yuvj422p": "yuv422p", "yuvj444p": "yuv444p"}
+FULL_RANGE_TWINS = {"yuvj420p": "yuv420p", "yuvj422p": "yuv422p", "yuvj444p": "yuv444p", "yuvj440p": "yuv440p",
+                    "yuvj411p": "yuv411p"}
 
 
 class DecodedFrame(np.ndarray):

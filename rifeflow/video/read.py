@@ -13,7 +13,7 @@ import numpy as np
 from rifeflow.manifests.planning import constant_rate_slots
 from rifeflow.manifests.records import AudioStreamInfo, VideoProbe
 from rifeflow.errors import VideoError, media_error
-from rifeflow.video.pictures import decoded_rgb
+from rifeflow.video.pictures import FULL_RANGE_TWINS, decoded_rgb
 
 
 def _open(path: str) -> av.container.InputContainer:
@@ -129,7 +129,7 @@ def probe_timeline(path: str, decode: bool = True) -> tuple[VideoProbe, list[flo
 
 def _color_range(cc) -> int:
     """The stream's range tag; FFmpeg's yuvj formats are full range (2) whatever the stream says."""
-    return 2 if cc.format is not None and cc.format.name.startswith("yuvj") else int(cc.color_range)
+    return 2 if cc.format is not None and cc.format.name in FULL_RANGE_TWINS else int(cc.color_range)
 
 
 def _probe(path: str, decode: bool, indexed: bool = False) -> tuple[VideoProbe, list[float], FrameIndex | None]:
