@@ -32,7 +32,7 @@ def _cmd_run(args) -> int:
             from rifeflow.storage.secrets import install_log_redaction
 
             install_log_redaction()
-            with shared_prefect_api(server):
+            with shared_prefect_api(server, local_workers=not config.scheduler):
                 state = interpolate_catalog(config.model_copy(update={"scheduler": cluster.address}),
                                             return_state=True)
     finally:

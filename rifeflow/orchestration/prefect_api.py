@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -88,7 +89,27 @@ def early_server() -> TemporaryServer | None:
 
 
 @contextlib.contextmanager
-def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
+def one_certificate_bundle() -> Iterator[str]:
+    """A file holding one CA certificate (the first of certifi's bundle), for as long as the block lasts.
+
+    Every Prefect client builds a TLS context from PREFECT_API_SSL_CERT_FILE, or else from certifi's whole
+    bundle, even for an `http://` API that never speaks TLS (PrefectHQ/prefect#19106): OpenSSL 3 takes
+    about 21 ms of CPU to parse its ~140 certificates, and each video's task builds about 4 such clients
+    between its worker and the flow's process (bench/RESULTS.md). One certificate takes 0.6 ms.
+    """
+    import certifi
+
+    text = Path(certifi.where()).read_text()
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    first = text[text.index(begin):text.index(end) + len(end)] + "\n"
+    with tempfile.TemporaryDirectory(prefix="rifeflow-api-") as folder:
+        path = os.path.join(folder, "no-tls-spoken.pem")
+        Path(path).write_text(first)
+        yield path
+
+
+@contextlib.contextmanager
+def shared_prefect_api(server: TemporaryServer | None = None, local_workers: bool = True) -> Iterator[str]:
     """Make this process and every process it starts use one Prefect API.
 
     The one Prefect's settings name (environment, `.env`, `prefect.toml`, `pyproject.toml`
@@ -96,6 +117,8 @@ def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
     Prefect's own temporary server with its URL exported, so Dask workers do not each start
     another: `server` if the caller started one with early_server (the caller stops it, after
     its Dask workers have shut down and sent their last logs), else one started and stopped here.
+    That server speaks plain HTTP on loopback, so with `local_workers` (they read this machine's
+    files) its clients are spared loading a CA bundle they never use (one_certificate_bundle).
     """
     api = configured_api()
     if api is not None:
@@ -115,9 +138,13 @@ def shared_prefect_api(server: TemporaryServer | None = None) -> Iterator[str]:
     try:
         url = server.wait_ready(startup_timeout())
         os.environ["PREFECT_API_URL"] = url
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_URL, temporary_settings
 
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        with contextlib.ExitStack() as stack:
+            updates = {PREFECT_API_URL: url}
+            if local_workers and not os.environ.get("PREFECT_API_SSL_CERT_FILE"):
+                updates[PREFECT_API_SSL_CERT_FILE] = stack.enter_context(one_certificate_bundle())
+            stack.enter_context(temporary_settings(updates=updates))
             try:
                 yield url
             finally:
