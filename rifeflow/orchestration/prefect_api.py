@@ -118,7 +118,8 @@ def shared_prefect_api(server: TemporaryServer | None = None, local_workers: boo
     another: `server` if the caller started one with early_server (the caller stops it, after
     its Dask workers have shut down and sent their last logs), else one started and stopped here.
     That server speaks plain HTTP on loopback, so with `local_workers` (they read this machine's
-    files) its clients are spared loading a CA bundle they never use (one_certificate_bundle).
+    files) its clients are spared loading a CA bundle they never use (one_certificate_bundle); the
+    setting is read by Prefect's API clients only, and an API the settings name keeps its own.
     """
     api = configured_api()
     if api is not None:
@@ -142,7 +143,7 @@ def shared_prefect_api(server: TemporaryServer | None = None, local_workers: boo
 
         with contextlib.ExitStack() as stack:
             updates = {PREFECT_API_URL: url}
-            if local_workers and not os.environ.get("PREFECT_API_SSL_CERT_FILE"):
+            if local_workers:
                 updates[PREFECT_API_SSL_CERT_FILE] = stack.enter_context(one_certificate_bundle())
             stack.enter_context(temporary_settings(updates=updates))
             try:

@@ -64,8 +64,9 @@ def _bundle_on_a_worker(tmp_path, env_extra: dict) -> dict:
     import subprocess
     import sys
 
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), **env_extra}
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)
+    env.update(env_extra)
     done = subprocess.run([sys.executable, "-c", ON_A_WORKER], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -82,9 +83,10 @@ def test_clients_of_the_temporary_server_load_one_certificate_not_a_bundle(tmp_p
     assert seen["exists_after"] is False
 
 
-def test_a_bundle_the_user_set_is_kept(tmp_path):
+def test_an_api_the_settings_name_keeps_the_bundle_they_name(tmp_path, prefect_server):
     import certifi
 
-    seen = _bundle_on_a_worker(tmp_path, {"PREFECT_API_SSL_CERT_FILE": certifi.where()})
+    seen = _bundle_on_a_worker(tmp_path, {"PREFECT_API_URL": prefect_server["url"],
+                                          "PREFECT_API_SSL_CERT_FILE": certifi.where()})
     assert seen["path"] == certifi.where() and seen["certificates"] > 1
     assert seen["answered"] == 200
