@@ -53,8 +53,8 @@ SIZES = {384: ((384, 384), (4, 16)), 720: ((1280, 720), (2, 5))}
 GPU_RATES = {"RTX 3090, TensorRT (vs-mlrt)": 480, "RTX 3090, PyTorch (Practical-RIFE #55)": 350}
 KINDS = ("floor", "floor_new", "floor_joined", "run_off", "run_on", "interpolate", "loop")
 # Each kind's floor: the same decode-and-encode of the very input that kind is given. `interpolate` gets the clips
-# joined into one video, re-encoded on the way (their rates and streams differ), and that second generation costs
-# x264 about a quarter more to code than the clips themselves: against the clips' floor it looked 1.86x, not 1.5x.
+# joined into one video, re-encoded on the way (their rates and streams differ): a second generation, whose floor
+# is its own (4-7 % above the clips', bench/RESULTS.md).
 FLOOR_OF = {"interpolate": "floor_joined"}
 TODAY = {384: {"run_off": 43.9, "run_on": 57.7, "loop": 39.5, "floor": 7.4},
          720: {"run_off": 150.0, "run_on": 240.0, "loop": 107.0, "floor": 31.0}}  # issue 26's table
