@@ -92,9 +92,9 @@ def early_server() -> TemporaryServer | None:
 def one_certificate_bundle() -> Iterator[str]:
     """A file holding one CA certificate (the first of certifi's bundle), for as long as the block lasts.
 
-    Every Prefect client builds a TLS context from PREFECT_API_SSL_CERT_FILE, or else from certifi's whole
-    bundle, even for an `http://` API that never speaks TLS (PrefectHQ/prefect#19106): OpenSSL 3 takes
-    about 21 ms of CPU to parse its ~140 certificates, and each video's task builds about 4 such clients
+    Every Prefect client builds a TLS context from PREFECT_API_SSL_CERT_FILE (by default SSL_CERT_FILE's
+    bundle, else certifi's), even for an `http://` API that never speaks TLS (PrefectHQ/prefect#19106):
+    OpenSSL 3 takes about 21 ms of CPU to parse a bundle's ~140 certificates, and each video's task builds about 4 such clients
     between its worker and the flow's process (bench/RESULTS.md). One certificate takes 0.6 ms.
     """
     import certifi

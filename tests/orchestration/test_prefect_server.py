@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -31,7 +34,7 @@ def test_temporary_server_answers_and_stops(tmp_path, monkeypatch):
 
 
 ON_A_WORKER = r"""
-import json, sys
+import json
 from pathlib import Path
 
 from rifeflow.orchestration.prefect_api import quiet_prefect_env, shared_prefect_api
@@ -53,17 +56,13 @@ def bundle_seen_here() -> dict:
     return {"path": path, "certificates": Path(path).read_text().count("BEGIN CERTIFICATE"), "answered": answered}
 
 
-with dask_cluster(None, 1) as cluster, shared_prefect_api() as url, shared_task_runner(cluster.address) as runner:
+with dask_cluster(None, 1) as cluster, shared_prefect_api(), shared_task_runner(cluster.address) as runner:
     seen = flow(task_runner=runner)(lambda: bundle_seen_here.submit().result())()
 print(json.dumps({**seen, "exists_after": Path(seen["path"]).exists()}))
 """
 
 
 def _bundle_on_a_worker(tmp_path, env_extra: dict) -> dict:
-    import os
-    import subprocess
-    import sys
-
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)
     env.update(env_extra)
