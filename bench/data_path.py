@@ -13,8 +13,8 @@ path: at 384x384 (catalogs of 4 and 16 two-second talking heads) and 1280x720 (2
 floor measured in the same run: decoding each source once and encoding twice its frames once at the
 same x264 settings (what `ffmpeg -i IN -vf fps=2*RATE -c:v libx264 -crf 16 -preset medium -c:a copy`
 does; here with PyAV's own libx264, the encoder rifeflow uses; for `interpolate`, of the joined video it
-is given), and a second floor whose every second frame
-is new (the average of its neighbours' planes) instead of a repeat, which x264 codes almost for free.
+is given), and a second floor whose every second frame is new (the average of its neighbours' planes)
+instead of a repeat, which x264 codes almost for free.
 codecs: `rifeflow run` on the 384x384 catalogs once per codec at its default quality: marginal core-ms per
 output frame and bytes per frame.
 Tables go to bench/out/data_path.md; the projection to CPU cores per GPU is printed with them.
@@ -285,8 +285,8 @@ def tables(results: dict, command: str) -> str:
                  "run_on": "`rifeflow run`, 2 workers, defaults (held-out check on)",
                  "interpolate": "`rifeflow interpolate` (one command on the clips joined: 8 against 32 s)",
                  "loop": "shell loop of `rifeflow interpolate` (its start-up, 3-4 CPU-s, paid per clip)"}
-        target = {"floor": "", "floor_new": "", "floor_joined": "", "run_off": "<= 2.0x", "run_on": "<= 2.5x", "interpolate": "<= 1.5x",
-                  "loop": ""}
+        target = {"floor": "", "floor_new": "", "floor_joined": "", "run_off": "<= 2.0x", "run_on": "<= 2.5x",
+                  "interpolate": "<= 1.5x", "loop": ""}
         today = TODAY[int(size)]
         for kind in KINDS:
             was = today.get(kind)

@@ -94,8 +94,9 @@ def one_certificate_bundle() -> Iterator[str]:
 
     Every Prefect client builds a TLS context from PREFECT_API_SSL_CERT_FILE (by default SSL_CERT_FILE's
     bundle, else certifi's), even for an `http://` API that never speaks TLS (PrefectHQ/prefect#19106):
-    OpenSSL 3 takes about 21 ms of CPU to parse a bundle's ~140 certificates, and each video's task builds about 4 such clients
-    between its worker and the flow's process (bench/RESULTS.md). One certificate takes 0.6 ms.
+    OpenSSL 3 takes about 21 ms of CPU to parse a bundle's ~140 certificates, and each video's task builds
+    about 4 such clients between its worker and the flow's process (bench/RESULTS.md). One certificate
+    takes 0.6 ms.
     """
     import certifi
 
